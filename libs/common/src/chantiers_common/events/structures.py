@@ -1,0 +1,143 @@
+"""Events published by the structures service: SIAE, their activities and their contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from .common_types import (
+    AlertMode,
+    Department,
+    GeoPoint,
+    LeadKind,
+    SectorSlug,
+    ServiceType,
+    Siren,
+    Siret,
+    Value,
+)
+from .envelope import Contract
+
+
+class Structure(Value):
+    siret: Siret
+    siren: Siren
+    kind: str = Field(description="ACI, EI, AI, ETTI, EITI, GEIQ, EA…")
+    name: str
+    brand: str | None = None
+    address: str | None = None
+    post_code: str | None = None
+    city: str | None = None
+    commune_insee: str | None = None
+    department: Department | None = None
+    region: str | None = None
+    location: GeoPoint | None = None
+    naf: str | None = None
+    insertion_headcount: int | None = None
+    permanent_headcount: int | None = None
+    commercial_revenue_eur: float | None = None
+    commercial_costs_eur: float | None = None
+    cap_rate: float = Field(0.30, description="0.30, or 0.50 with a derogation")
+    headroom_eur: float | None = Field(
+        None, description="cap_rate × costs − revenue, when both are declared"
+    )
+    active: bool = True
+
+
+class AreaKind(StrEnum):
+    RADIUS = "radius"
+    COMMUNES = "communes"
+    DEPARTMENTS = "departments"
+    REGIONS = "regions"
+    FRANCE = "france"
+
+
+class Area(Value):
+    kind: AreaKind
+    radius_km: float | None = Field(None, gt=0, le=1000)
+    codes: list[str] = Field(default_factory=list)
+
+
+class Activity(Value):
+    id: str
+    structure_siret: Siret
+    sector: SectorSlug
+    service_types: list[ServiceType] = Field(default_factory=lambda: [ServiceType.SERVICE])
+    area: Area
+    status: Literal["suggested", "confirmed"] = "confirmed"
+    confidence: float | None = Field(None, ge=0, le=1)
+    capacity_notes: str | None = None
+    # Copied from the structure so that matching can decide eligibility without calling
+    # back (events carry what consumers need).
+    structure_location: GeoPoint | None = None
+    structure_department: Department | None = None
+    structure_kind: str | None = None
+
+
+class StructureRegistered(Contract):
+    event_type: ClassVar[str] = "structure.registered"
+    producer: ClassVar[str] = "structures"
+    structure: Structure
+
+
+class StructureUpdated(Contract):
+    event_type: ClassVar[str] = "structure.updated"
+    producer: ClassVar[str] = "structures"
+    structure: Structure
+
+
+class StructureDeactivated(Contract):
+    event_type: ClassVar[str] = "structure.deactivated"
+    producer: ClassVar[str] = "structures"
+    structure: Structure
+
+
+class ActivityAdded(Contract):
+    event_type: ClassVar[str] = "activity.added"
+    producer: ClassVar[str] = "structures"
+    activity: Activity
+
+
+class ActivityChanged(Contract):
+    event_type: ClassVar[str] = "activity.changed"
+    producer: ClassVar[str] = "structures"
+    activity: Activity
+
+
+class ActivityRemoved(Contract):
+    event_type: ClassVar[str] = "activity.removed"
+    producer: ClassVar[str] = "structures"
+    activity: Activity
+
+
+class Contact(Value):
+    id: str
+    structure_siret: Siret
+    email: str
+    name: str | None = None
+    role: str | None = None
+    alert_mode: AlertMode = AlertMode.DAILY
+    min_score: int = Field(50, ge=0, le=100)
+    sectors: list[SectorSlug] = Field(default_factory=list, description="Empty: all sectors")
+    lead_kinds: list[LeadKind] = Field(default_factory=list, description="Empty: all kinds")
+    consent_at: datetime | None = None
+    unsubscribed_at: datetime | None = None
+
+
+class ContactSubscribed(Contract):
+    """A contact was added or changed its preferences (carries the whole current state)."""
+
+    event_type: ClassVar[str] = "contact.subscribed"
+    producer: ClassVar[str] = "structures"
+    internal: ClassVar[bool] = True
+    contact: Contact
+
+
+class ContactUnsubscribed(Contract):
+    event_type: ClassVar[str] = "contact.unsubscribed"
+    producer: ClassVar[str] = "structures"
+    internal: ClassVar[bool] = True
+    contact: Contact
