@@ -62,6 +62,15 @@ class Tender(Value):
     winners: list[Winner] = Field(default_factory=list)
     url: str | None = None
     source_schema: str | None = None
+    # Added for BOAMP corrections, cancellations and awards, which have their own idweb:
+    # the notices they refer to, so that a consumer can find the tender they change.
+    related_idweb: list[str] = Field(
+        default_factory=list, description="idweb of the notices this one corrects/cancels/awards"
+    )
+    nature_inferred: bool = Field(
+        False, description="The record gave no nature; taken for a call for tenders"
+    )
+    place: str | None = Field(None, description="Place of execution as the notice writes it")
 
     @property
     def cpv_codes(self) -> list[str]:

@@ -58,7 +58,12 @@ class AreaKind(StrEnum):
 class Area(Value):
     kind: AreaKind
     radius_km: float | None = Field(None, gt=0, le=1000)
-    codes: list[str] = Field(default_factory=list)
+    codes: list[str] = Field(default_factory=list, description="Communes, departments or regions")
+    departments: list[str] = Field(
+        default_factory=list,
+        description="Departments the area covers (regions expanded by structures), so that "
+        "consumers need no reference table",
+    )
 
 
 class Activity(Value):
@@ -121,6 +126,12 @@ class Contact(Value):
     role: str | None = None
     alert_mode: AlertMode = AlertMode.DAILY
     min_score: int = Field(50, ge=0, le=100)
+    alert_score: int | None = Field(
+        None,
+        ge=0,
+        le=100,
+        description="Immediate alert from this score (alert_mode immediate); None: service default",
+    )
     sectors: list[SectorSlug] = Field(default_factory=list, description="Empty: all sectors")
     lead_kinds: list[LeadKind] = Field(default_factory=list, description="Empty: all kinds")
     consent_at: datetime | None = None

@@ -1,0 +1,40 @@
+"""`chantiers run SERVICE`: one service in the foreground."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import typer
+
+
+def services() -> dict[str, str]:
+    """Installed services: name → "module:app"."""
+    return {e.name: e.value for e in entry_points(group="chantiers.services")}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run(
+        service: str = typer.Argument(..., help="prospects, structures, matching or notifications"),
+        host: str = typer.Option(None, help="Listen address (default from settings)"),
+        port: int = typer.Option(None, help="HTTP port (default: the service's own)"),
+    ) -> None:
+        """Run one service (HTTP API + event consumers) in the foreground."""
+        import uvicorn
+        from chantiers_common.settings import get_settings
+
+        known = services()
+        if service not in known:
+            typer.echo(f"unknown service {service!r}; known: {', '.join(sorted(known))}",
+                       err=True)
+            raise typer.Exit(2)
+        settings = get_settings()
+        uvicorn.run(
+            known[service],
+            host=host or settings.http_host,
+            port=port if port is not None else settings.http_port(service),
+            log_level="info",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=20,
+        )

@@ -1,0 +1,1 @@
+"""Local stand-ins for external receivers: an SMTP sink and an OTLP trace sink."""

@@ -1,0 +1,1 @@
+"""RabbitMQ adapter shared by every service: topology, publishing, consuming."""

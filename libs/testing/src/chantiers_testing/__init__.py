@@ -1,0 +1,1 @@
+"""Fixtures for tests on the real stack (a pytest plugin, see ``plugin.py``)."""

@@ -1,0 +1,27 @@
+"""Structures, activities, tenders, leads, outbox and inbox.
+
+Revision ID: 0001
+"""
+
+from alembic import op
+
+from chantiers_common.migrations import create_outbox_and_inbox
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    from matching.db import activities, leads, structures, tenders
+
+    bind = op.get_bind()
+    for table in (structures, activities, tenders, leads):
+        table.create(bind)
+    create_outbox_and_inbox()
+
+
+def downgrade() -> None:
+    for name in ("leads", "tenders", "activities", "structures", "outbox", "inbox"):
+        op.drop_table(name)

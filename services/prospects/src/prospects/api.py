@@ -1,0 +1,7 @@
+"""HTTP API of the prospects service: tenders and companies."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["prospects"])

@@ -1,0 +1,23 @@
+"""Wiring of the structures service (entry point: ``chantiers run structures``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chantiers_common.service import ServiceSpec, build_app
+
+from . import api, counters
+
+SERVICE = "structures"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+spec = ServiceSpec(
+    name=SERVICE,
+    migrations=MIGRATIONS,
+    description="Registry of SIAE (ACIs first): activities, areas, staff contacts.",
+    # Structures owns its data; it consumes no other service's events.
+    routers=[api.router],
+    counters=counters.counts,
+)
+
+app = build_app(spec)
