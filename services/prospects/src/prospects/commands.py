@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import typer
-from chantiers_common.oneshot import publish_pending, service_database
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from chantiers_common.oneshot import publish_pending, service_database
 
 from .boamp import BoampFileError, NoticeError, dry_run_line, parse_record, read_records
 from .ingest_report import IngestReport
@@ -19,6 +22,7 @@ from .tender_ingest import ingest_records
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 err = Console(stderr=True)
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _progress() -> Progress:
@@ -28,7 +32,7 @@ def _progress() -> Progress:
 
 
 def print_report(report: IngestReport, title: str) -> None:
-    table = Table(title=title, show_header=False)
+    table = Table(title=title, show_header=False, min_width=44)
     for key in ("read", "valid", "new", "updated", "unchanged", "quarantined", "events"):
         table.add_row(key, str(getattr(report, key)))
     for reason, count in report.reasons.most_common(5):
@@ -55,14 +59,15 @@ def _dry_run(path: Path, as_json: bool) -> IngestReport:
     return report
 
 
-async def _ingest(path: Path) -> tuple[IngestReport, int | None, str | None]:
+async def _ingest(path: Path, replay_on: date | None,
+                  ) -> tuple[IngestReport, int | None, str | None]:
     async with service_database("prospects", MIGRATIONS) as shot:
         with _progress() as progress:
             task = progress.add_task(f"BOAMP {path.name}", total=None)
             async with shot.sessions.begin() as session:
                 report = await ingest_records(
                     session, read_records(path), source=path.name,
-                    on_progress=lambda n: progress.advance(task, n),
+                    on_progress=lambda n: progress.advance(task, n), replay_on=replay_on,
                 )
         try:
             published = await publish_pending(shot)
@@ -76,6 +81,9 @@ def ingest_boamp(
                                 help="ODS v2.1 page, JSON array or JSON lines of notices"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Parse only; needs no running stack"),
     as_json: bool = typer.Option(False, "--json", help="With --dry-run: one tender per line"),
+    replay_today: bool = typer.Option(
+        False, "--replay-today",
+        help="Re-date old notices as published today (deadlines moved alike): for demos"),
 ) -> None:
     """Load BOAMP notices into prospects and publish tender events."""
     try:
@@ -83,7 +91,8 @@ def ingest_boamp(
             report = _dry_run(path, as_json)
             print_report(report, f"{path.name} (dry run)")
             return
-        report, published, problem = asyncio.run(_ingest(path))
+        replay_on = datetime.now(PARIS).date() if replay_today else None
+        report, published, problem = asyncio.run(_ingest(path, replay_on))
     except BoampFileError as exc:
         err.print(f"[red]error:[/red] {path}: {exc}\nNothing was loaded.")
         raise typer.Exit(1) from None

@@ -10,8 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+
+from opentelemetry import trace
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from chantiers_common import outbox
 from chantiers_common.events import Contract
@@ -22,14 +27,11 @@ from chantiers_common.events.prospects import (
     TenderUpdated,
 )
 from chantiers_common.iters import batched
-from opentelemetry import trace
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from .boamp import NoticeError, event_for, parse_record
 from .db import quarantine, tenders
 from .ingest_report import IngestReport
+from .replay import replayed
 
 tracer = trace.get_tracer("prospects.ingest")
 
@@ -57,6 +59,7 @@ async def ingest_records(
     source: str,
     on_progress: Callable[[int], None] = lambda n: None,
     batch_size: int = 500,
+    replay_on: date | None = None,
 ) -> IngestReport:
     report = IngestReport()
     for chunk in batched(records, batch_size):
@@ -76,6 +79,8 @@ async def ingest_records(
                 )
                 continue
             report.valid += 1
+            if replay_on is not None:
+                tender = replayed(tender, replay_on)
             parsed[tender.idweb] = tender  # a notice repeated in one batch: the last wins
         await _save(session, parsed, source, report)
         on_progress(len(chunk))
