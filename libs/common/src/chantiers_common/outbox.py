@@ -38,9 +38,10 @@ PENDING = Gauge("chantiers_outbox_pending", "Events written but not yet publishe
 
 
 def _row(
-    payload: Contract, occurred_at: datetime | None, headers: dict[str, str]
+    payload: Contract, occurred_at: datetime | None, headers: dict[str, str],
+    producer: str | None = None,
 ) -> dict[str, Any]:
-    envelope = Envelope.wrap(payload, occurred_at=occurred_at)
+    envelope = Envelope.wrap(payload, occurred_at=occurred_at, producer=producer)
     return {
         "event_id": envelope.id,
         "event_type": envelope.type,
@@ -58,10 +59,12 @@ def current_trace_headers() -> dict[str, str]:
 
 
 async def add(
-    session: AsyncSession, payload: Contract, *, occurred_at: datetime | None = None
+    session: AsyncSession, payload: Contract, *, occurred_at: datetime | None = None,
+    producer: str | None = None,
 ) -> uuid.UUID:
-    """Queue one event in the caller's transaction; returns its event id."""
-    row = _row(payload, occurred_at, current_trace_headers())
+    """Queue one event in the caller's transaction; returns its event id. ``producer``
+    names the publishing service when it is not the contract's owner."""
+    row = _row(payload, occurred_at, current_trace_headers(), producer)
     await session.execute(insert(_outbox), [row])
     return row["event_id"]
 

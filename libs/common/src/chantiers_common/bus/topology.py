@@ -117,7 +117,7 @@ async def declare(broker: object, consumer: ConsumerQueue | None, retry_delay_ms
     retry = await broker.declare_exchange(retry_exchange())
     dlq = await broker.declare_exchange(dlq_exchange())
     log = await broker.declare_queue(event_log_queue())
-    for routing_key in sorted({c.routing_key() for c in CONTRACTS.values()}):
+    for routing_key in sorted({k for c in CONTRACTS.values() for k in c.routing_keys()}):
         await log.bind(events, routing_key=routing_key)
     if consumer is None:
         return

@@ -35,13 +35,28 @@ class Contract(BaseModel):
     event_type: ClassVar[str]
     version: ClassVar[int] = 1
     producer: ClassVar[str]
+    # Services allowed to publish this contract (the owner first). A fact about one
+    # service's data may be learnt by another: a contact unsubscribes through a link that
+    # notifications serves, and structures, which owns contacts, records it.
+    also_produced_by: ClassVar[tuple[str, ...]] = ()
     # Internal events carry personal data (contacts' emails) and are never forwarded to
     # third parties (webhooks, external subscribers' documentation).
     internal: ClassVar[bool] = False
 
     @classmethod
-    def routing_key(cls) -> str:
-        return f"{cls.producer}.{cls.event_type}"
+    def producers(cls) -> tuple[str, ...]:
+        return (cls.producer, *cls.also_produced_by)
+
+    @classmethod
+    def routing_key(cls, producer: str | None = None) -> str:
+        producer = producer or cls.producer
+        if producer not in cls.producers():
+            raise ValueError(f"{producer} does not publish {cls.event_type}")
+        return f"{producer}.{cls.event_type}"
+
+    @classmethod
+    def routing_keys(cls) -> list[str]:
+        return [cls.routing_key(p) for p in cls.producers()]
 
 
 class Envelope(BaseModel, Generic[Payload]):
@@ -56,13 +71,16 @@ class Envelope(BaseModel, Generic[Payload]):
 
     @classmethod
     def wrap(cls, payload: Contract, *, event_id: uuid.UUID | None = None,
-             occurred_at: datetime | None = None) -> Envelope[Any]:
+             occurred_at: datetime | None = None, producer: str | None = None,
+             ) -> Envelope[Any]:
+        producer = producer or payload.producer
+        payload.routing_key(producer)  # checks that this producer may publish it
         return Envelope[type(payload)](  # type: ignore[misc]
             id=event_id or uuid.uuid4(),
             type=payload.event_type,
             version=payload.version,
             occurred_at=occurred_at or utcnow(),
-            producer=payload.producer,
+            producer=producer,
             data=payload,
         )
 

@@ -84,6 +84,6 @@ def json_schemas() -> dict[str, dict[str, Any]]:
         f"{c.event_type}.v{c.version}": Envelope[c].model_json_schema(  # type: ignore[valid-type]
             mode="serialization"
         )
-        | {"title": f"{c.event_type} v{c.version}", "x-routing-key": c.routing_key()}
+        | {"title": f"{c.event_type} v{c.version}", "x-routing-keys": c.routing_keys()}
         for c in CONTRACTS.values()
     }

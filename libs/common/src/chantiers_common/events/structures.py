@@ -148,7 +148,11 @@ class ContactSubscribed(Contract):
 
 
 class ContactUnsubscribed(Contract):
+    """A contact unsubscribed: from structures (API, staff) or from notifications (the
+    one-click link in an email), which structures then records."""
+
     event_type: ClassVar[str] = "contact.unsubscribed"
     producer: ClassVar[str] = "structures"
+    also_produced_by: ClassVar[tuple[str, ...]] = ("notifications",)
     internal: ClassVar[bool] = True
     contact: Contact
