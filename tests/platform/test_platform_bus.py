@@ -14,6 +14,9 @@ from typing import Any
 
 import aio_pika
 import pytest
+from opentelemetry import trace
+from sqlalchemy import func, insert, select
+
 from chantiers_common import outbox
 from chantiers_common.bus.consumer import PermanentError
 from chantiers_common.bus.messages import REASON_HEADER
@@ -23,8 +26,6 @@ from chantiers_common.events.structures import Structure, StructureRegistered
 from chantiers_common.service import ServiceContext, build_app
 from chantiers_testing.env import IsolatedEnv
 from chantiers_testing.probe import probe_spec, seen
-from opentelemetry import trace
-from sqlalchemy import func, insert, select
 
 pytestmark = pytest.mark.stack
 

@@ -19,12 +19,10 @@ from .groups import GROUPS, app
 def _load_plugins() -> None:
     for entry in entry_points(group="chantiers.cli"):
         try:
-            register = entry.load()
+            entry.load()(app, GROUPS)
         except ImportError as exc:
             # One broken service must not take the operator's other commands away.
             typer.echo(f"warning: commands of {entry.name} unavailable: {exc}", err=True)
-            continue
-        register(app, GROUPS)
 
 
 app.add_typer(stack.app, name="stack")

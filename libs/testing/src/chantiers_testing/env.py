@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+
 from chantiers_cli.stack import rabbitmq
 from chantiers_cli.stack.layout import StackLayout
 from chantiers_cli.stack.processes import spawn, wait_port

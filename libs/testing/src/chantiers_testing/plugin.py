@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from chantiers_cli.stack import control
 from chantiers_cli.stack.layout import StackLayout
 from chantiers_common.settings import Settings, get_settings

@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
+from sqlalchemy.dialects.postgresql import UUID
+
 from chantiers_common.bus.consumer import Handler
 from chantiers_common.service import ServiceSpec
 from chantiers_common.tables import inbox_table, outbox_table
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
-from sqlalchemy.dialects.postgresql import UUID
 
 metadata = MetaData()
 seen = Table(

@@ -8,14 +8,15 @@ from typing import Any
 
 import aio_pika
 import typer
+from rich.console import Console
+from rich.table import Table
+
 from chantiers_common.bus.messages import (
     ORIGINAL_QUEUE_HEADER,
     ORIGINAL_ROUTING_KEY_HEADER,
     REASON_HEADER,
 )
 from chantiers_common.settings import get_settings
-from rich.console import Console
-from rich.table import Table
 
 from .run import services
 

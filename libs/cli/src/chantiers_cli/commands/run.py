@@ -21,6 +21,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run one service (HTTP API + event consumers) in the foreground."""
         import uvicorn
+
         from chantiers_common.settings import get_settings
 
         known = services()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import typer
-from chantiers_common.settings import get_settings
 from rich.console import Console
 from rich.table import Table
+
+from chantiers_common.settings import get_settings
 
 from ..stack import control
 from ..stack.processes import StackError
