@@ -39,6 +39,9 @@ async def service_database(
     service: str, migrations_dir: Path, settings: Settings | None = None
 ) -> AsyncIterator[OneShot]:
     settings = settings or get_settings()
+    # Before any work: spans started by the command (one per ingested record) must be
+    # real, so that their context is stored with the events they write.
+    telemetry.setup_tracing(service)
     await db.ensure_database(settings, service)
     url = settings.database_url(service)
     await migrations.upgrade_async(migrations_dir, url)
@@ -47,6 +50,7 @@ async def service_database(
         yield OneShot(service, settings, engine, db.make_sessions(engine))
     finally:
         await engine.dispose()
+        telemetry.shutdown_tracing()
 
 
 async def publish_pending(shot: OneShot) -> int:
@@ -72,4 +76,3 @@ async def publish_pending(shot: OneShot) -> int:
         return total
     finally:
         await broker.stop()
-        telemetry.shutdown_tracing()

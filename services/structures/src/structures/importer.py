@@ -57,17 +57,15 @@ def contact_id(siret: str, email: str) -> str:
 
 
 def demo_contact(record: SiaeRecord, now: datetime) -> Contact | None:
-    """A contact from the file's address (fake in the sample file): ACI staff get immediate
-    alerts from 60/100, the others a daily digest. For demonstrations only."""
+    """A contact from the file's address (fake in the sample file): an immediate alert from
+    50/100, the rest (from 30/100) in the daily digest. For demonstrations only."""
     if not record.contact_email:
         return None
     siret = record.structure.siret
-    aci = record.structure.kind == "ACI"
     return Contact(
         id=contact_id(siret, record.contact_email), structure_siret=siret,
         email=record.contact_email, name=None, role="contact de démonstration",
-        alert_mode=AlertMode.IMMEDIATE if aci else AlertMode.DAILY,
-        min_score=40, alert_score=60 if aci else None, consent_at=now,
+        alert_mode=AlertMode.IMMEDIATE, min_score=30, alert_score=50, consent_at=now,
     )
 
 
