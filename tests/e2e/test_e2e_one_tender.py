@@ -51,7 +51,7 @@ def test_one_tender_travels_through_all_four_services_in_one_trace(
     emails = env.emails()
     assert len(emails) == stats["emails_sent"]
     message = email.message_from_bytes(emails[0].read_bytes(), policy=email.policy.default)
-    kind, contact_id, lead_id = str(message[IDEMPOTENCY]).split(":")
+    kind, _contact_id, lead_id = str(message[IDEMPOTENCY]).split(":")
     assert kind == "alert"
     idweb = lead_by_id[lead_id]["prospect_ref"] if lead_id in lead_by_id else None
     assert idweb, "the emailed lead is one of matching's leads"
