@@ -35,7 +35,7 @@ async def list_leads(
     siret: Annotated[str | None, Query(pattern=r"^\d{14}$")] = None,
     kind: Literal["tender", "award", "company"] | None = None,
     min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
-    open: bool = True,  # noqa: A002 (the query parameter's public name)
+    open: bool = True,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> LeadPageOut:

@@ -43,7 +43,8 @@ def area_fit(activity: Activity, place: Place) -> AreaFit:
         return AreaFit(True, distance, "Zone d'intervention : toute la France")
     if area.kind is AreaKind.DEPARTMENTS:
         hit = departments & set(area.codes)
-        return AreaFit(bool(hit), distance, _in_departments(hit) if hit else "Hors de vos départements")
+        reason = _in_departments(hit) if hit else "Hors de vos départements"
+        return AreaFit(bool(hit), distance, reason)
     if area.kind is AreaKind.REGIONS:
         hit = departments & set(area.departments)
         return AreaFit(bool(hit), distance, "Dans votre région" if hit else "Hors de votre région")

@@ -13,7 +13,7 @@ from chantiers_common.events.prospects import Tender
 from chantiers_common.events.structures import Activity
 
 from . import scoring
-from .classification import MATCH_THRESHOLD, SectorMatch, classify, sector_name
+from .classification import MATCH_THRESHOLD, SectorMatch, classify, sector_names
 from .db import activities, structures
 from .eligibility import Place, area_fit
 from .leads import lead_id
@@ -49,7 +49,8 @@ def score_pair(tender: Tender, activity: Activity, sector: SectorMatch, now: dat
     if deadline is None:
         return None
     score, components = scoring.combine({
-        "sector": scoring.sector_part(sector_name(sector.slug), sector.confidence,
+        "sector": scoring.sector_part(sector_names().get(sector.slug, sector.slug),
+                                      sector.confidence,
                                       sector.evidence),
         "distance": scoring.distance_part(fit.distance_km, fit.reason, activity.area.radius_km),
         "social": scoring.social_part(tender),

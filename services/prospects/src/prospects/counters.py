@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from chantiers_common.service import ServiceContext
 from sqlalchemy import func, select
+
+from chantiers_common.service import ServiceContext
 
 from .db import quarantine, tenders
 

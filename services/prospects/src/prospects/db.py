@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chantiers_common.tables import inbox_table, outbox_table
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -17,6 +16,8 @@ from sqlalchemy import (
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+from chantiers_common.tables import inbox_table, outbox_table
 
 metadata = MetaData()
 

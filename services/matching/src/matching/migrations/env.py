@@ -1,5 +1,4 @@
 from chantiers_common.migrations import run_env
-
 from matching.db import metadata
 
 run_env(metadata)

@@ -4,6 +4,7 @@ Revision ID: 0001
 """
 
 from alembic import op
+
 from chantiers_common.migrations import create_outbox_and_inbox
 
 revision = "0001"
