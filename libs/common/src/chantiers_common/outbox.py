@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -162,9 +163,15 @@ class OutboxRelay:
         """Run until cancelled: drain, then wait for a NOTIFY or the idle poll."""
         listener = await self._listen()
         backoff = 0.5
+        gauge_at = 0.0
         try:
             while True:
                 self._wake.clear()
+                if time.monotonic() - gauge_at > 5:
+                    # The backlog gauge for the dashboard, refreshed every few seconds.
+                    gauge_at = time.monotonic()
+                    with contextlib.suppress(Exception):
+                        await self.pending()
                 try:
                     published = await self.drain_once()
                     backoff = 0.5

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from prometheus_client import Counter, Histogram
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,13 @@ from chantiers_common.events.structures import Activity, Structure
 from . import tender_match
 from .db import activities, leads, structures, tenders
 from .leads import changed, next_version
+
+LEAD_EVENTS = Counter("chantiers_lead_events_total", "Lead events written", ["kind", "event"])
+PUBLISH_TO_LEAD = Histogram(
+    "chantiers_publish_to_lead_seconds",
+    "From a tender event's creation in prospects to its leads being scored",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
+)
 
 
 def now() -> datetime:
@@ -82,6 +90,7 @@ async def on_tender(session: AsyncSession, env: Envelope[Any]) -> None:
     candidates = await tender_match.candidates(session, tender, now())
     for lead in candidates:
         await save_lead(session, lead)
+    PUBLISH_TO_LEAD.observe(max(0.0, (now() - env.occurred_at).total_seconds()))
 
 
 async def save_lead(session: AsyncSession, lead: Lead) -> None:
@@ -107,7 +116,9 @@ async def save_lead(session: AsyncSession, lead: Lead) -> None:
         insert(leads).values(id=lead.id, **values)
         .on_conflict_do_update(index_elements=["id"], set_=values)
     )
-    await outbox.add(session, LeadScored(lead=lead) if old is None else LeadUpdated(lead=lead))
+    event = LeadScored(lead=lead) if old is None else LeadUpdated(lead=lead)
+    await outbox.add(session, event)
+    LEAD_EVENTS.labels(lead.kind.value, event.event_type).inc()
 
 
 async def withdraw_for_prospect(
@@ -131,6 +142,7 @@ async def withdraw_for_prospect(
             )
         )
         await outbox.add(session, LeadWithdrawn(lead=lead, reason=reason))
+        LEAD_EVENTS.labels(lead.kind.value, "lead.withdrawn").inc()
     return len(rows)
 
 
