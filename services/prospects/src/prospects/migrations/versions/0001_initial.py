@@ -1,11 +1,16 @@
 """Tenders, quarantine, outbox and inbox.
 
 Revision ID: 0001
+
+Explicit DDL (rendered by Alembic from the tables as they were when this revision was
+written): later revisions change the schema from here, whatever ``db.py`` says today.
 """
 
+import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
-from chantiers_common.migrations import create_outbox_and_inbox
+from chantiers_common.tables import OUTBOX_NOTIFY_SQL
 
 revision = "0001"
 down_revision = None
@@ -14,14 +19,106 @@ depends_on = None
 
 
 def upgrade() -> None:
-    from prospects.db import quarantine, tenders
-
-    bind = op.get_bind()
-    for table in (tenders, quarantine):
-        table.create(bind)
-    create_outbox_and_inbox()
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.UUID(), nullable=False),
+        sa.Column("event_type", sa.Text(), nullable=False),
+        sa.Column(
+            "processed_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("event_id"),
+    )
+    op.create_table(
+        "outbox",
+        sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("event_id", sa.UUID(), nullable=False),
+        sa.Column("event_type", sa.Text(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.Column("routing_key", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column(
+            "headers",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'{}'::jsonb"),
+            nullable=False,
+        ),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("seq"),
+        sa.UniqueConstraint("event_id"),
+    )
+    op.create_index(
+        "outbox_pending",
+        "outbox",
+        ["seq"],
+        unique=False,
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.create_table(
+        "quarantine",
+        sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
+        sa.Column("kind", sa.Text(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("ref", sa.Text(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("raw", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("raw_hash", sa.Text(), nullable=False),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("raw_hash"),
+    )
+    op.create_table(
+        "tenders",
+        sa.Column("idweb", sa.Text(), nullable=False),
+        sa.Column("nature", sa.Text(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("buyer", sa.Text(), nullable=False),
+        sa.Column("departments", sa.ARRAY(sa.Text()), server_default="{}", nullable=False),
+        sa.Column("cpv_codes", sa.ARRAY(sa.Text()), server_default="{}", nullable=False),
+        sa.Column("published_on", sa.Date(), nullable=True),
+        sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("fingerprint", sa.Text(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=True),
+        sa.Column(
+            "created_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated_at",
+            sa.DateTime(timezone=True),
+            server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("idweb"),
+    )
+    op.create_index("tenders_cpv", "tenders", ["cpv_codes"], unique=False, postgresql_using="gin")
+    op.create_index("tenders_deadline", "tenders", ["deadline"], unique=False)
+    op.create_index(
+        "tenders_departments", "tenders", ["departments"], unique=False, postgresql_using="gin"
+    )
+    for statement in OUTBOX_NOTIFY_SQL:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    for name in ("quarantine", "tenders", "outbox", "inbox"):
-        op.drop_table(name)
+    op.execute("DROP FUNCTION IF EXISTS outbox_notify() CASCADE")
+    op.drop_table("tenders")
+    op.drop_table("quarantine")
+    op.drop_table("outbox")
+    op.drop_table("inbox")
