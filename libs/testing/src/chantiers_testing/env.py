@@ -39,6 +39,8 @@ class IsolatedEnv:
     smtp_port: int = field(default_factory=free_port)
     otlp_port: int = field(default_factory=free_port)
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+    # More variables for the processes of this environment (a test's own settings).
+    extra_env: dict[str, str] = field(default_factory=dict)
     _sinks: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
@@ -70,6 +72,7 @@ class IsolatedEnv:
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.otlp_port}",
         }
         values.update({f"CHANTIERS_{s.upper()}_PORT": str(p) for s, p in self.ports.items()})
+        values.update(self.extra_env)
         return values
 
     def settings(self) -> Settings:
