@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-from chantiers_common.tables import OUTBOX_NOTIFY_SQL
+from chantiers_common.migrations import create_outbox_and_inbox
 
 revision = "0001"
 down_revision = None
@@ -36,18 +36,6 @@ def upgrade() -> None:
     )
     op.create_index("matching_activities_sector", "activities", ["sector"], unique=False)
     op.create_index("matching_activities_siret", "activities", ["siret"], unique=False)
-    op.create_table(
-        "inbox",
-        sa.Column("event_id", sa.UUID(), nullable=False),
-        sa.Column("event_type", sa.Text(), nullable=False),
-        sa.Column(
-            "processed_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.PrimaryKeyConstraint("event_id"),
-    )
     op.create_table(
         "leads",
         sa.Column("id", sa.Text(), nullable=False),
@@ -76,37 +64,6 @@ def upgrade() -> None:
     op.create_index("leads_prospect", "leads", ["prospect_ref"], unique=False)
     op.create_index("leads_structure_score", "leads", ["structure_siret", "score"], unique=False)
     op.create_table(
-        "outbox",
-        sa.Column("seq", sa.BigInteger(), sa.Identity(always=False), nullable=False),
-        sa.Column("event_id", sa.UUID(), nullable=False),
-        sa.Column("event_type", sa.Text(), nullable=False),
-        sa.Column("version", sa.BigInteger(), nullable=False),
-        sa.Column("routing_key", sa.Text(), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column(
-            "headers",
-            postgresql.JSONB(astext_type=sa.Text()),
-            server_default=sa.text("'{}'::jsonb"),
-            nullable=False,
-        ),
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("seq"),
-        sa.UniqueConstraint("event_id"),
-    )
-    op.create_index(
-        "outbox_pending",
-        "outbox",
-        ["seq"],
-        unique=False,
-        postgresql_where=sa.text("published_at IS NULL"),
-    )
-    op.create_table(
         "structures",
         sa.Column("siret", sa.Text(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
@@ -133,8 +90,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("idweb"),
     )
-    for statement in OUTBOX_NOTIFY_SQL:
-        op.execute(statement)
+    # The platform's tables (outbox with its NOTIFY trigger, inbox), as every service has.
+    create_outbox_and_inbox()
 
 
 def downgrade() -> None:
