@@ -18,7 +18,7 @@ from pathlib import Path
 from matching.classification import MATCH_THRESHOLD, classify
 
 LABELS = Path(__file__).resolve().parents[1] / "tests" / "data"
-SPLITS = ("tune", "holdout1", "holdout2")
+SPLITS = ("tune", "holdout1", "holdout2", "tune3", "tune4")
 
 
 def load(source: str) -> list[dict[str, str]]:

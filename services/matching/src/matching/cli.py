@@ -6,6 +6,7 @@ import typer
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
-    from . import commands
+    from . import classify_command, commands
 
     app.command("leads")(commands.leads)
+    classify_command.register(app)

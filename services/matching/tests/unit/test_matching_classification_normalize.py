@@ -48,3 +48,10 @@ def test_words_of_different_meaning_keep_different_stems() -> None:
     ]
     for first, second in pairs:
         assert tokens(first) != tokens(second), (first, second)
+
+
+def test_letters_and_digits_glued_together_are_read_apart() -> None:
+    # DECP titles glue lot numbers and references: « LOT1-GROS OEUVRE », « M19062 ».
+    assert tokens("LOT1-GROS OEUVRE") == tokens("Lot 1 - gros œuvre")
+    assert tokens("lot07 Faux plafonds")[0] == tokens("lot")[0]
+    assert tokens("M19062 LOT 8 SOLS") == tokens("LOT 8 SOLS")  # a lone letter says nothing

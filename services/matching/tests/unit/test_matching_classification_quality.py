@@ -1,10 +1,12 @@
-"""Sector precision and recall on the hand-labelled real titles, on titles alone.
+"""Sector precision and recall on the hand-labelled titles used for tuning (a regression floor).
 
-Micro-averaged over (title, sector) pairs at MATCH_THRESHOLD, on each labelled set
-(tests/data/labels_*_titles.csv, guidelines in tests/data/LABELING.md). The figures of
-each split are printed (``pytest -s``): ``tune`` shaped the lexicon; ``holdout1`` and
-``holdout2`` were each measured once, lexicon frozen, before their errors were studied —
-LABELING.md keeps those first measures, which are the honest estimate on unseen titles.
+Micro-averaged over (title, sector) pairs at MATCH_THRESHOLD, on titles alone, on each
+labelled set (tests/data/labels_*_titles.csv, guidelines in tests/data/LABELING.md).
+Every split here has shaped the lexicon at some point: these are *training* figures,
+printed per split (``pytest -s``) and asserted only so that a change of the tables does
+not silently undo what the labels taught. Each split was measured once before it was
+used (LABELING.md keeps those first, blind measures). The bar on titles never used for
+tuning is asserted by test_matching_classification_holdout.py, on the frozen round 3.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from matching.classification import MATCH_THRESHOLD, classify, sector_names
 
 LABELS = Path(__file__).resolve().parents[1] / "data"
 SOURCES = ("boamp", "decp")
-SPLITS = ("tune", "holdout1", "holdout2")
-BAR = 0.85
+SPLITS = ("tune", "holdout1", "holdout2", "tune3", "tune4")
+# A floor for the tuned-on sets, not the product's bar (that one is on the hold-out).
+FLOOR = 0.85
 
 
 def load(source: str) -> list[dict[str, str]]:
@@ -46,9 +49,11 @@ def micro(rows: list[dict[str, str]]) -> tuple[float, float, int, int, int]:
 
 
 @pytest.mark.parametrize("source", SOURCES)
-def test_precision_and_recall_on_titles_alone(source: str) -> None:
+def test_tuning_sets_do_not_regress(source: str) -> None:
     rows = load(source)
     for split in SPLITS:
+        if not any(row["split"] == split for row in rows):
+            continue  # tune3 and tune4 are DECP only
         p, r, right, predicted, expected = micro([row for row in rows if row["split"] == split])
         print(
             f"\n{source} {split:8}: précision {p:.3f} ({right}/{predicted}) "
@@ -59,8 +64,8 @@ def test_precision_and_recall_on_titles_alone(source: str) -> None:
         f"{source} tout    : précision {precision:.3f} ({right}/{predicted}) "
         f"rappel {recall:.3f} ({right}/{expected}) au seuil {MATCH_THRESHOLD}"
     )
-    assert precision >= BAR
-    assert recall >= BAR
+    assert precision >= FLOOR
+    assert recall >= FLOOR
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -69,7 +74,8 @@ def test_labelled_sets_are_valid(source: str) -> None:
     assert len(rows) >= 200
     assert {"id", "title", "sectors", "split", "origin", "note"} <= set(rows[0])
     assert len({row["id"] for row in rows}) == len(rows)
-    assert Counter(row["split"] for row in rows).keys() == set(SPLITS)
+    expected_splits = set(SPLITS) if source == "decp" else {"tune", "holdout1", "holdout2"}
+    assert Counter(row["split"] for row in rows).keys() == expected_splits
     known = set(sector_names())
     for row in rows:
         assert row["title"].strip()

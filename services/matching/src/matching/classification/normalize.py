@@ -91,7 +91,9 @@ STOP_WORDS = frozenset(
 
 # Ligatures that NFKD does not decompose.
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
-_WORD = re.compile(r"[a-z0-9]+")
+# Letters and digits are read apart: "LOT1-GROS OEUVRE", "lot07" and "M19062" hold the
+# word « lot » or a reference number, which a glued token would hide.
+_WORD = re.compile(r"[a-z]+|[0-9]+")
 
 
 def strip_accents(text: str) -> str:
