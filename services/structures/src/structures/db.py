@@ -75,5 +75,20 @@ contacts = Table(
     Index("contacts_siret_email", "siret", "email", unique=True),
 )
 
+# Structure tokens: only the sha256 of each token is kept (see ``tokens.py`` for why a
+# fast hash is enough for random tokens). Revoked tokens stay, for the audit trail.
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("siret", Text, ForeignKey("structures.siret", ondelete="CASCADE"), nullable=False),
+    Column("hash", Text, nullable=False, unique=True),
+    Column("label", Text),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("tokens_siret", "siret"),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

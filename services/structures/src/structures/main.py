@@ -7,6 +7,7 @@ from pathlib import Path
 from chantiers_common.service import ServiceSpec, build_app
 
 from . import api, counters
+from .handlers import BINDINGS, HANDLERS
 
 SERVICE = "structures"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -15,7 +16,10 @@ spec = ServiceSpec(
     name=SERVICE,
     migrations=MIGRATIONS,
     description="Registry of SIAE (ACIs first): activities, areas, staff contacts.",
-    # Structures owns its data; it consumes no other service's events.
+    # Structures owns its data; the one event it consumes is an unsubscription made
+    # through notifications' one-click link.
+    consumer_bindings=BINDINGS,
+    handlers=HANDLERS,
     routers=[api.router],
     counters=counters.counts,
 )

@@ -156,3 +156,19 @@ class ContactUnsubscribed(Contract):
     also_produced_by: ClassVar[tuple[str, ...]] = ("notifications",)
     internal: ClassVar[bool] = True
     contact: Contact
+
+
+class AdminAction(Contract):
+    """An action taken with the admin token, for the audit trail: who (the token's id,
+    never the token), what, on which structure. No personal data (a contact is named by
+    its id), and kept from third parties like the contact events: it describes staff
+    work, not the registry."""
+
+    event_type: ClassVar[str] = "admin.action"
+    producer: ClassVar[str] = "structures"
+    internal: ClassVar[bool] = True
+    token_id: str = Field(description="Id of the token used ('admin' for the admin token)")
+    action: str = Field(description="e.g. structure.update, activity.confirm, token.issue")
+    structure_siret: Siret | None = None
+    target_id: str | None = Field(None, description="Activity, contact or token id acted on")
+    at: datetime
