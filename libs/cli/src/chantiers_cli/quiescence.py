@@ -16,7 +16,7 @@ import httpx
 
 def queue_depths(management_url: str, vhost: str) -> dict[str, int]:
     response = httpx.get(f"{management_url}/api/queues/{quote(vhost, safe='')}",
-                         auth=("guest", "guest"), timeout=10)
+                         auth=("guest", "guest"), timeout=60)
     response.raise_for_status()
     return {
         q["name"]: int(q.get("messages", 0) or 0)
@@ -29,7 +29,8 @@ def queue_depths(management_url: str, vhost: str) -> dict[str, int]:
 def busy_services(urls: Iterable[str]) -> dict[str, int]:
     busy = {}
     for url in urls:
-        stats = httpx.get(f"{url}/stats", timeout=10).json()
+        # A service busy with a burst answers slowly, but answers.
+        stats = httpx.get(f"{url}/stats", timeout=60).json()
         for key, value in stats.items():
             if (key == "outbox_pending" or key.startswith("pending")) and value:
                 busy[f"{stats.get('service', url)}.{key}"] = int(value)
