@@ -23,7 +23,7 @@ from chantiers_common.settings import Settings, get_settings
 from .cards import LeadCard, lead_card
 from .idempotency import alert_key, digest_key, message_id
 from .links import LinkSigner, default_signer, unsubscribe_url
-from .mime import new_message
+from .mime import MessageParts
 from .policy import digest_order, is_urgent
 from .preferences import ContactPrefs
 from .rendering import date_fr, render, short_date_fr
@@ -80,7 +80,7 @@ def _shorten(text: str, limit: int = _SUBJECT_TITLE_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _message(
+def _parts(
     contact: ContactPrefs,
     outbound: Outbound,
     *,
@@ -90,8 +90,8 @@ def _message(
     text: str,
     html: str,
     unsubscribe_link: str,
-) -> EmailMessage:
-    return new_message(
+) -> MessageParts:
+    return MessageParts(
         subject=subject,
         mail_from=outbound.mail_from,
         to=formataddr((contact.name or "", contact.email)),
@@ -131,6 +131,20 @@ def compose_alert(
     urgent: bool | None = None,
     structure_name: str | None = None,
 ) -> EmailMessage:
+    """One immediate alert (see :func:`alert_parts`)."""
+    return alert_parts(lead, contact, now=now, outbound=outbound, urgent=urgent,
+                       structure_name=structure_name).message()
+
+
+def alert_parts(
+    lead: Lead,
+    contact: ContactPrefs,
+    *,
+    now: datetime,
+    outbound: Outbound | None = None,
+    urgent: bool | None = None,
+    structure_name: str | None = None,
+) -> MessageParts:
     """One immediate alert. ``urgent`` (default: computed against the contact's next
     digest) puts the deadline in the subject."""
     outbound = outbound or default_outbound()
@@ -147,7 +161,7 @@ def compose_alert(
     ctx, link = _common_context(contact, outbound, structure_name)
     ctx |= {"subject": subject, "card": card, "preheader": _preheader([card])}
     key = alert_key(contact.contact_id, lead.id)
-    return _message(
+    return _parts(
         contact,
         outbound,
         subject=subject,
@@ -176,6 +190,20 @@ def compose_digest(
     outbound: Outbound | None = None,
     structure_name: str | None = None,
 ) -> EmailMessage:
+    """One digest (see :func:`digest_parts`)."""
+    return digest_parts(leads, contact, period=period, now=now, outbound=outbound,
+                        structure_name=structure_name).message()
+
+
+def digest_parts(
+    leads: Sequence[Lead],
+    contact: ContactPrefs,
+    *,
+    period: str,
+    now: datetime,
+    outbound: Outbound | None = None,
+    structure_name: str | None = None,
+) -> MessageParts:
     """One digest for ``period`` (``daily:…``/``weekly:…``), leads sorted best first.
     An empty list is refused: no digest when there is nothing new."""
     if not leads:
@@ -205,7 +233,7 @@ def compose_digest(
         "preheader": _preheader(cards),
     }
     key = digest_key(contact.contact_id, period)
-    return _message(
+    return _parts(
         contact,
         outbound,
         subject=subject,

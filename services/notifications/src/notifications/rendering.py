@@ -74,7 +74,12 @@ def km(value: float | None) -> str:
     """« 12 km », « 3,5 km »."""
     if value is None:
         return ""
-    rounded = round(value) if value >= 10 else round(value, 1)
+    return _km(round(value) if value >= 10 else round(value, 1))
+
+
+@lru_cache(maxsize=4096)
+def _km(rounded: float) -> str:
+    # Cached: babel's formatting is slow and a few hundred distances cover every digest.
     return f"{format_decimal(rounded, locale=FR)}\u00a0km"
 
 
