@@ -101,14 +101,7 @@ def hoist_schemas() -> dict[str, dict[str, Any]]:
             renames[name] = chosen
         for name, body in defs.items():
             shared[renames[name]] = _rewrite_refs(body, renames)
-        schema = _rewrite_refs(schema, renames)
-        # The envelope model types `type` and `version` as any string and integer; here
-        # each message is one contract, so a misrouted event fails validation.
-        schema["properties"]["type"] = schema["properties"]["type"] | {
-            "const": contract.event_type}
-        schema["properties"]["version"] = schema["properties"]["version"] | {
-            "const": contract.version}
-        envelopes[key] = schema
+        envelopes[key] = _rewrite_refs(schema, renames)
     return dict(sorted(shared.items())) | dict(sorted(envelopes.items()))
 
 

@@ -53,10 +53,11 @@ async def service_database(
         telemetry.shutdown_tracing()
 
 
-async def publish_pending(shot: OneShot) -> int:
+async def publish_pending(shot: OneShot, *, batch_size: int = 1000) -> int:
     """Publish what the command left in the outbox; returns how many events were sent.
 
-    Raises when the broker cannot be reached: the events stay in the outbox, safe.
+    ``batch_size``: outbox rows read (and held in memory) at a time; lower it for large
+    events. Raises when the broker cannot be reached: the events stay in the outbox, safe.
     """
     provider = telemetry.setup_tracing(shot.service)
     broker = RabbitBroker(
@@ -64,12 +65,13 @@ async def publish_pending(shot: OneShot) -> int:
         middlewares=(telemetry.broker_middleware(provider),),
         default_channel=Channel(on_return_raises=True),
         app_id=shot.service,
-        log_level=logging.WARNING,
+        # FastStream logs every message at this level: debug, not an operator's warning.
+        log_level=logging.DEBUG,
     )
     await broker.connect()
     try:
         await topology.declare(broker, None, shot.settings.retry_delay_ms)
-        relay = OutboxRelay(shot.engine, EventPublisher(broker), batch_size=1000)
+        relay = OutboxRelay(shot.engine, EventPublisher(broker), batch_size=batch_size)
         total = 0
         while published := await relay.drain_once():
             total += published

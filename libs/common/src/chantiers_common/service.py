@@ -94,7 +94,8 @@ def build_broker(
         default_channel=Channel(prefetch_count=settings.prefetch, on_return_raises=True),
         app_id=spec.name,
         graceful_timeout=20.0,
-        log_level=logging.WARNING,
+        # FastStream logs every message at this level: debug, not an operator's warning.
+        log_level=logging.DEBUG,
         description=spec.description,
     )
     consumer = None

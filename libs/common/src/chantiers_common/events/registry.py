@@ -79,11 +79,15 @@ def parse_envelope(body: bytes | str | dict[str, Any]) -> Envelope[Any]:
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """One JSON Schema per contract, keyed ``<type>.v<version>``, for the envelope with
-    that payload (what a subscriber actually receives)."""
-    return {
-        f"{c.event_type}.v{c.version}": Envelope[c].model_json_schema(  # type: ignore[valid-type]
-            mode="serialization"
-        )
-        | {"title": f"{c.event_type} v{c.version}", "x-routing-keys": c.routing_keys()}
-        for c in CONTRACTS.values()
-    }
+    that payload (what a subscriber actually receives). The envelope types ``type`` and
+    ``version`` as any string and integer; here each schema is one contract, so they are
+    constants: a misrouted event fails validation."""
+    schemas = {}
+    for c in CONTRACTS.values():
+        schema = Envelope[c].model_json_schema(mode="serialization")  # type: ignore[valid-type]
+        properties = schema["properties"]
+        properties["type"] = properties["type"] | {"const": c.event_type}
+        properties["version"] = properties["version"] | {"const": c.version}
+        schema |= {"title": f"{c.event_type} v{c.version}", "x-routing-keys": c.routing_keys()}
+        schemas[f"{c.event_type}.v{c.version}"] = schema
+    return schemas
