@@ -78,3 +78,10 @@ async def test_readyz_reports_which_dependency_is_down(isolated_env: IsolatedEnv
         assert both["database"].startswith("down:"), both
         assert both["broker"].startswith("down:"), both
         await asyncio.to_thread(rabbitmq.add_vhost, isolated_env.layout, isolated_env.vhost)
+
+
+def test_a_service_without_its_secret_fails_fast_naming_it(isolated_env: IsolatedEnv) -> None:
+    code, output, seconds = run_service(isolated_env, CHANTIERS_ADMIN_TOKEN="")
+    assert code != 0
+    assert "CHANTIERS_ADMIN_TOKEN is not set" in output
+    assert seconds < 30

@@ -12,8 +12,12 @@ from importlib.metadata import entry_points
 
 import typer
 
+from chantiers_common.settings import get_settings
+
 from .commands import demo, dlq, run, stack
 from .groups import GROUPS, app
+from .stack import secrets
+from .stack.layout import StackLayout
 
 
 def _load_plugins() -> None:
@@ -33,6 +37,10 @@ dlq.register(app, GROUPS)
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # The local stack's secrets, for this command and every service it starts.
+    settings = get_settings()
+    secrets.export(StackLayout.from_settings(settings).secrets_file)
+    get_settings.cache_clear()
     _load_plugins()
     for name, group in GROUPS.items():
         app.add_typer(group, name=name)

@@ -24,9 +24,8 @@ def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def asyncpg_dsn(settings: Settings, database: str) -> str:
-    password = settings.pg_password.get_secret_value()
     return (
-        f"postgresql://{settings.pg_user}:{password}@{settings.pg_host}:{settings.pg_port}"
+        f"postgresql://{settings.pg_credentials()}@{settings.pg_host}:{settings.pg_port}"
         f"/{database}"
     )
 

@@ -31,7 +31,7 @@ from .bus import topology
 from .bus.consumer import EventConsumer, Handler
 from .bus.publisher import EventPublisher
 from .outbox import OutboxRelay
-from .settings import Settings, get_settings
+from .settings import MissingSecret, Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,8 @@ class ServiceSpec:
     background: Sequence[Background] = ()
     # Extra FastStream routers (e.g. publishers documented for AsyncAPI).
     bus_routers: Sequence[RabbitRouter] = ()
+    # Settings that must be set (secrets): checked first, so a missing one fails fast.
+    required_secrets: Sequence[str] = ()
 
 
 class DependencyUnavailable(RuntimeError):
@@ -134,6 +136,12 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for name in spec.required_secrets:
+            try:
+                settings.secret(name)
+            except MissingSecret as exc:
+                log.critical("%s: %s", spec.name, exc)
+                raise
         url = settings.database_url(spec.name)
         try:
             await db.ensure_database(settings, spec.name)

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The repository root: libs/common/src/chantiers_common/settings.py → 4 levels up.
 REPO_ROOT = Path(__file__).resolve().parents[4]
+
+
+class MissingSecret(RuntimeError):
+    pass
 
 
 class Settings(BaseSettings):
@@ -35,7 +40,8 @@ class Settings(BaseSettings):
     pg_host: str = "127.0.0.1"
     pg_port: int = 5442
     pg_user: str = "chantiers"
-    pg_password: SecretStr = SecretStr("chantiers")
+    # None: no password (the local stack trusts loopback connections).
+    pg_password: SecretStr | None = None
     # Appended to every database name, so that tests can run on their own databases.
     db_suffix: str = ""
 
@@ -47,8 +53,11 @@ class Settings(BaseSettings):
     mail_from: str = "Chantiers agiles <alertes@chantiers-agiles.fr>"
     public_base_url: str = "http://127.0.0.1:8004"
 
-    admin_token: SecretStr = SecretStr("dev-admin-token")
-    link_secret: SecretStr = SecretStr("dev-link-secret")
+    # Secrets come only from the environment: no default in code. `chantiers stack up`
+    # generates them for the local stack (.run/secrets.env, exported by the CLI); compose
+    # and production set them. A service that needs one and lacks it does not start.
+    admin_token: SecretStr | None = None
+    link_secret: SecretStr | None = None
 
     http_host: str = "127.0.0.1"
     prospects_port: int = 8001
@@ -56,12 +65,26 @@ class Settings(BaseSettings):
     matching_port: int = 8003
     notifications_port: int = 8004
 
+    def secret(self, name: str) -> str:
+        value = getattr(self, name)
+        if value is None or not value.get_secret_value():
+            raise MissingSecret(
+                f"CHANTIERS_{name.upper()} is not set: secrets come only from the "
+                "environment (`chantiers stack up` writes them to .run/secrets.env for "
+                "the local stack)")
+        return str(value.get_secret_value())
+
     def database_url(self, service: str) -> str:
-        password = self.pg_password.get_secret_value()
         return (
-            f"postgresql+asyncpg://{self.pg_user}:{password}@{self.pg_host}:{self.pg_port}"
+            f"postgresql+asyncpg://{self.pg_credentials()}@{self.pg_host}:{self.pg_port}"
             f"/{self.database_name(service)}"
         )
+
+    def pg_credentials(self) -> str:
+        user = quote(self.pg_user, safe="")
+        if self.pg_password is None:
+            return user
+        return f"{user}:{quote(self.pg_password.get_secret_value(), safe='')}"
 
     def database_name(self, service: str) -> str:
         return f"{service}{self.db_suffix}"

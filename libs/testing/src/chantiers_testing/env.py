@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,6 +23,8 @@ from chantiers_common import db
 from chantiers_common.settings import Settings
 
 SERVICES = ("prospects", "structures", "matching", "notifications")
+# One admin token for the test run (tests send it in their requests).
+TEST_ADMIN_TOKEN = f"test-admin-{secrets.token_urlsafe(16)}"
 
 
 def free_port() -> int:
@@ -39,6 +42,9 @@ class IsolatedEnv:
     smtp_port: int = field(default_factory=free_port)
     otlp_port: int = field(default_factory=free_port)
     ports: dict[str, int] = field(default_factory=lambda: {s: free_port() for s in SERVICES})
+    # Secrets of this environment (from the environment, like everywhere else).
+    admin_token: str = TEST_ADMIN_TOKEN
+    link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # More variables for the processes of this environment (a test's own settings).
     extra_env: dict[str, str] = field(default_factory=dict)
     _sinks: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -68,6 +74,8 @@ class IsolatedEnv:
             "CHANTIERS_SMTP_PORT": str(self.smtp_port),
             "CHANTIERS_RUN_DIR": str(self.folder),
             "CHANTIERS_RETRY_DELAY_MS": "300",
+            "CHANTIERS_ADMIN_TOKEN": self.admin_token,
+            "CHANTIERS_LINK_SECRET": self.link_secret,
             "CHANTIERS_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.ports['notifications']}",
             "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{self.otlp_port}",
         }
@@ -83,6 +91,8 @@ class IsolatedEnv:
             smtp_port=self.smtp_port,
             run_dir=self.folder,
             retry_delay_ms=300,
+            admin_token=self.admin_token,
+            link_secret=self.link_secret,
             **{f"{s}_port": p for s, p in self.ports.items()},
         )
 

@@ -21,7 +21,7 @@ _STATUS = {"tampered": 400, "wrong_purpose": 400, "expired": 410}
 
 
 def _signer(ctx: ServiceContext) -> LinkSigner:
-    return LinkSigner(ctx.settings.link_secret.get_secret_value())
+    return LinkSigner(ctx.settings.secret("link_secret"))
 
 
 def _error_page(kind: str, error: LinkError) -> HTMLResponse:

@@ -47,7 +47,7 @@ class Outbound:
         signer = (
             default_signer()
             if settings is None
-            else LinkSigner(settings.link_secret.get_secret_value())
+            else LinkSigner(settings.secret("link_secret"))
         )
         settings = settings or get_settings()
         return cls(

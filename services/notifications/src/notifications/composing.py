@@ -88,7 +88,7 @@ class Composer:
     def __init__(self, settings: Settings, options: NotifyOptions) -> None:
         self.outbound = Outbound.from_settings(settings)
         self.options = options
-        self._secret = settings.link_secret.get_secret_value()
+        self._secret = settings.secret("link_secret")
         self._pool: ProcessPoolExecutor | None = None
 
     def job(self, kind: str, period: str | None, contact: dict[str, Any],

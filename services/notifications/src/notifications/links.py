@@ -202,7 +202,7 @@ class LinkSigner:
 
 @lru_cache(maxsize=1)
 def default_signer() -> LinkSigner:
-    return LinkSigner(get_settings().link_secret.get_secret_value())
+    return LinkSigner(get_settings().secret("link_secret"))
 
 
 def feedback_url(base_url: str, token: str) -> str:

@@ -41,6 +41,7 @@ def make_spec(clock: Clock = system_clock, options: NotifyOptions | None = None,
         counters=counters.counts,
         background=[make_sender_loop(clock, options), make_digest_loop(clock, options),
                     webhook_consumer, make_webhook_loop(options)],
+        required_secrets=("link_secret", "admin_token"),
     )
 
 

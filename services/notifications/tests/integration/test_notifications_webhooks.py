@@ -19,6 +19,7 @@ import pytest
 
 from chantiers_common.events.matching import LeadScored, LeadUpdated
 from chantiers_common.events.structures import ContactSubscribed
+from chantiers_testing.env import TEST_ADMIN_TOKEN
 
 pytestmark = pytest.mark.stack
 
@@ -79,7 +80,7 @@ def receiver():  # type: ignore[no-untyped-def]
     made.stop()
 
 
-ADMIN = {"Authorization": "Bearer dev-admin-token"}
+ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
 
 
 def bound_patterns(env) -> set[str]:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ spec = ServiceSpec(
     handlers=HANDLERS,
     routers=[api.router],
     counters=counters.counts,
+    required_secrets=("admin_token",),
 )
 
 app = build_app(spec)

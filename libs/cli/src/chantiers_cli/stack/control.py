@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from chantiers_common.settings import Settings
 
-from . import packages, postgres, rabbitmq, sinks
+from . import packages, postgres, rabbitmq, secrets, sinks
 from .layout import StackLayout
 from .processes import port_open, read_pid
 
@@ -29,6 +29,8 @@ def up(settings: Settings, say: Say = print) -> float:
     layout = StackLayout.from_settings(settings)
     layout.run_dir.mkdir(parents=True, exist_ok=True)
     layout.logs_dir.mkdir(parents=True, exist_ok=True)
+    secrets.ensure(layout.secrets_file)
+    secrets.export(layout.secrets_file)
     packages.ensure_packages(say)
     say(f"PostgreSQL on 127.0.0.1:{layout.pg_port} …")
     postgres.start(layout, settings)

@@ -77,6 +77,10 @@ class StackLayout:
     def logs_dir(self) -> Path:
         return self.run_dir / "logs"
 
+    @property
+    def secrets_file(self) -> Path:
+        return self.run_dir / "secrets.env"
+
     def pid_file(self, name: str) -> Path:
         return self.run_dir / f"{name}.pid"
 

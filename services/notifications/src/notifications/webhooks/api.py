@@ -26,7 +26,7 @@ def require_admin(
     ctx: Annotated[ServiceContext, Depends(service_context)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ServiceContext:
-    expected = ctx.settings.admin_token.get_secret_value()
+    expected = ctx.settings.secret("admin_token")
     given = credentials.credentials if credentials else ""
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "admin bearer token required",

@@ -35,7 +35,7 @@ async def principal(
                       "jeton manquant : en-tête « Authorization: Bearer <jeton> » attendu",
                       _CHALLENGE)
     token = credentials.credentials
-    if is_admin_token(token, ctx.settings.admin_token.get_secret_value()):
+    if is_admin_token(token, ctx.settings.secret("admin_token")):
         return ADMIN
     async with ctx.sessions() as session:
         found = await token_store.principal_for(session, token)
