@@ -107,9 +107,8 @@ def measure(title_rows: list[dict[str, str]]) -> tuple[int, int, int]:
     right = predicted = expected = 0
     for row in title_rows:
         truth = {s for s in row["sectors"].split(";") if s}
-        guess = {
-            m.slug for m in classifier.classify(row["title"]) if m.confidence >= MATCH_THRESHOLD
-        }
+        matches = classifier.classify_by_rules(row["title"])
+        guess = {m.slug for m in matches if m.confidence >= MATCH_THRESHOLD}
         right, predicted = right + len(truth & guess), predicted + len(guess)
         expected += len(truth)
     return right, predicted, expected

@@ -5,7 +5,7 @@ Public API::
     from matching.classification import MATCH_THRESHOLD, SectorMatch, classify, sector_names
 """
 
-from .classifier import MATCH_THRESHOLD, SectorMatch, classify
+from .combined import MATCH_THRESHOLD, SectorMatch, classify
 from .taxonomy import sector_groups, sector_names
 
 __all__ = ["MATCH_THRESHOLD", "SectorMatch", "classify", "sector_groups", "sector_names"]

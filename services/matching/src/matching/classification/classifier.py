@@ -1,4 +1,8 @@
-"""Tender → sectors: every signal becomes evidence, the rules turn evidence into confidences.
+"""Tender → sectors by rules: every signal becomes evidence, the rules turn it into confidences.
+
+This is the reviewed, hand-written part of the classifier (lexicon v2, frozen while the
+learned model of ``title_model.py`` was measured). ``combined.classify`` uses its output
+as the model's features and for the sectors the model does not cover.
 
 Signals, each with the weight its table gives it:
 - the title's phrases (``lexicon.csv``), the strongest signal: buyers mis-code CPVs, but
@@ -24,7 +28,7 @@ from .normalize import tokens, words
 from .rules import MATCH_THRESHOLD, combine
 from .tables import cpv_rows, descriptor_rows, lexicon_rows
 
-__all__ = ["MATCH_THRESHOLD", "SectorMatch", "classify"]
+__all__ = ["MATCH_THRESHOLD", "SectorMatch", "classify_by_rules", "title_roles"]
 
 # Share of its weight that a phrase keeps when found in the description, not the title.
 DESCRIPTION_FACTOR = 0.6
@@ -38,7 +42,7 @@ _DESCRIPTOR_BY_CODE = {row.code: row for row in descriptor_rows()}
 _DESCRIPTOR_BY_LABEL = {" ".join(words(row.label)): row for row in descriptor_rows()}
 
 
-def classify(
+def classify_by_rules(
     title: str,
     description: str | None = None,
     cpv_codes: Sequence[str] = (),
@@ -63,6 +67,11 @@ def classify(
     for slug, weight, text, position in learned_evidence(stems, read):
         reading.evidence.append(Evidence(slug, weight, text, position=position))
     return combine(reading)
+
+
+def title_roles(stems: tuple[str, ...]) -> frozenset[str]:
+    """The roles of the lexicon phrases found in a title (« etude », « fourniture »…)."""
+    return frozenset(hit.phrase.row.role or "metier" for hit in _INDEX.find(stems))
 
 
 def _after_first_lot(stems: tuple[str, ...]) -> int | None:

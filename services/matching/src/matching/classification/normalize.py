@@ -161,6 +161,10 @@ def words(text: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=8192)
 def tokens(text: str) -> tuple[str, ...]:
-    """The stems of the meaningful words of ``text``, in order."""
+    """The stems of the meaningful words of ``text``, in order.
+
+    Cached: the classifier reads a title several times (rules, model features).
+    """
     return tuple(stem(word) for word in words(text))

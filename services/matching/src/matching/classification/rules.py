@@ -97,7 +97,7 @@ def combine(reading: Reading) -> list[SectorMatch]:
             texts.append(f"atténué : le marché commande {what} ({', '.join(study_cues)})")
         if confidence > 0:
             matches.append(SectorMatch(slug, round(confidence, 4), tuple(texts)))
-    matches = _other_gives_way(matches)
+    matches = other_gives_way(matches)
     matches.sort(key=lambda m: (-m.confidence, m.slug))
     return matches
 
@@ -189,7 +189,7 @@ def _generic_words(evidence: list[Evidence]) -> list[Evidence]:
     return evidence
 
 
-def _other_gives_way(matches: list[SectorMatch]) -> list[SectorMatch]:
+def other_gives_way(matches: list[SectorMatch]) -> list[SectorMatch]:
     """Rule 6: « Autre (Collecte des déchets) » is for waste that no named sector fits."""
     named_groups = {
         _SECTORS[m.slug].group
