@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from chantiers_common.settings import data_dir
 from prospects.boamp import BoampFileError, count_records, read_records
 

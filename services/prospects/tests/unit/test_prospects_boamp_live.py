@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from chantiers_common.settings import data_dir
 from prospects.boamp import parse_record, read_records
 from prospects.boamp.live import BoampApiError, BoampClient

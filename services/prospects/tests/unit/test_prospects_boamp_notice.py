@@ -8,6 +8,7 @@ import time
 from datetime import date, datetime
 
 import pytest
+
 from chantiers_common.events.prospects import TenderAwarded, TenderCancelled, TenderPublished
 from chantiers_common.settings import data_dir
 from prospects.boamp import (

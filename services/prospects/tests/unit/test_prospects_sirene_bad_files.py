@@ -162,3 +162,14 @@ def test_empty_file_is_refused(tmp_path: Path) -> None:
     path.write_text("")
     with pytest.raises(SireneFileError, match="Fichier vide"):
         sirets(path)
+
+
+def test_nul_character_is_refused_with_its_line(tmp_path: Path) -> None:
+    """PostgreSQL text cannot hold NUL: the file is refused before any COPY."""
+    lines = real_lines()
+    index = index_of(lines, "00032517500016")
+    lines[index] = lines[index].replace("MANIHI COTE", "MANIHI\x00COTE")
+    path = tmp_path / "nul.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(SireneFileError, match=f"Caractère NUL .* ligne {index + 1}"):
+        everything(path, include_closed=True)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import ValidationError
+
 from chantiers_common.events.common_types import GeoPoint
 from chantiers_common.events.prospects import Buyer, Tender, Winner
-from pydantic import ValidationError
 
 from . import eforms, fns, legacy, v110
 from .buyer_kind import buyer_kind

@@ -1,7 +1,8 @@
 """SIRENE StockEtablissement files → companies, fast enough for the full stock.
 
-``read_establishments`` streams COPY-ready batches (and Company contracts for deltas),
-``generate_stock_file`` writes realistic files for tests and benchmarks.
+``read_establishments`` streams batches of converted columns (rows for COPY, Company
+JSON documents and contracts on demand), ``generate_stock_file`` writes realistic files
+for tests and benchmarks.
 """
 
 from .batch import (

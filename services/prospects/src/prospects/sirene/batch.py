@@ -1,18 +1,23 @@
-"""What ``read_establishments`` yields: rows ready for COPY, counters, and Company contracts.
+"""What ``read_establishments`` yields: the kept rows as Arrow columns, counters, and,
+on demand, rows for COPY, JSON documents and Company contracts.
 
 The rows are plain tuples in ``COPY_COLUMNS`` order, typed for asyncpg's binary COPY
-(``copy_records_to_table``): str, datetime.date, float, bool or None. Large loads copy
-them as they are; small delta files turn them into ``Company`` contracts to publish.
+(``copy_records_to_table``): str, datetime.date, float, bool or None.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import pyarrow as pa
 
 from chantiers_common.events.common_types import GeoPoint
 from chantiers_common.events.prospects import Company
+
+from .documents import company_documents
 
 # Column name → PostgreSQL type. The names are Company's fields, with its location split
 # into lat/lon so that the database can index them (or build a PostGIS point) itself.
@@ -77,21 +82,70 @@ class SireneStats:
         return self
 
 
-@dataclass
-class EstablishmentBatch:
-    """One slice of the file: rows in COPY_COLUMNS order, and what happened to the others."""
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "date": pa.date32(),
+    "double precision": pa.float64(),
+    "boolean": pa.bool_(),
+}
 
-    rows: list[tuple[Any, ...]]
+
+def _python(column: pa.Array) -> list[Any]:
+    """One column as Python values for asyncpg (dates built in C through numpy)."""
+    if pa.types.is_date32(column.type):
+        # numpy's datetime64[D].tolist() builds datetime.date objects in C (NaT → None).
+        return column.to_numpy(zero_copy_only=False).tolist()
+    return column.to_pylist()
+
+
+def rows_of(columns: dict[str, pa.Array]) -> list[tuple[Any, ...]]:
+    """The columns as tuples in COPY_COLUMNS order."""
+    if not columns:
+        return []
+    return list(zip(*(_python(columns[name]) for name in COPY_COLUMNS), strict=True))
+
+
+@dataclass(eq=False)
+class EstablishmentBatch:
+    """One slice of the file: its kept rows as Arrow columns (``COPY_COLUMNS``, lat/lon
+    separate), and what happened to the others.
+
+    ``rows`` (Python tuples, for asyncpg's binary COPY) and ``documents`` (each row as
+    the JSON of its ``Company``) are made on first use: a bulk load needs the documents
+    only, and copies the columns as CSV without a Python object per value.
+    """
+
+    columns: dict[str, pa.Array]  # empty when no row was kept
     stats: SireneStats
     first_line: int  # physical line numbers of the slice in the file
     last_line: int
 
+    @classmethod
+    def from_rows(cls, rows: list[tuple[Any, ...]], stats: SireneStats) -> EstablishmentBatch:
+        """A batch of rows made elsewhere (an API), in COPY_COLUMNS order."""
+        values = list(zip(*rows, strict=True)) if rows else [()] * len(COPY_COLUMNS)
+        columns = {
+            name: pa.array(list(column), ARROW_TYPES[COPY_COLUMN_TYPES[name]])
+            for name, column in zip(COPY_COLUMNS, values, strict=True)
+        } if rows else {}
+        return cls(columns=columns, stats=stats, first_line=1, last_line=len(rows))
+
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.columns["siret"]) if self.columns else 0
+
+    @cached_property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return rows_of(self.columns)
+
+    @cached_property
+    def documents(self) -> list[bytes]:
+        """Each row as the JSON of its Company (UTF-8), built vectorised by Arrow."""
+        if not self.columns:
+            return []
+        return company_documents(self.columns).cast(pa.binary()).to_pylist()
 
     def column(self, name: str) -> list[Any]:
-        index = COPY_COLUMNS.index(name)
-        return [row[index] for row in self.rows]
+        return _python(self.columns[name]) if self.columns else []
 
     def companies(self) -> list[Company]:
         """The rows as validated contracts (for deltas: too slow for a full stock)."""

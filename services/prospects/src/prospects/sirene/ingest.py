@@ -1,7 +1,8 @@
 """``read_establishments``: a StockEtablissement file as a stream of COPY-ready batches.
 
 Memory stays flat whatever the file size: Arrow reads a few MB at a time, and we hold one
-batch of converted rows (about 30 MB for 50,000 rows) plus the commune table.
+batch of converted columns (Arrow arrays; Python tuples and JSON documents are made from
+them on demand) plus the commune table.
 
 Nothing is written anywhere: the caller copies each batch inside one transaction and
 rolls it back if a ``SireneFileError`` comes, so a bad file leaves nothing half-done.
@@ -19,7 +20,7 @@ from .batch import EstablishmentBatch, SireneStats
 from .columns import detect_layout
 from .communes import CommuneTable, load_communes
 from .reader import ArrowCsvBatches, InvalidRow, read_header
-from .rows import to_copy_rows
+from .rows import to_columns
 from .unite_legale import UniteLegaleJoin
 
 DEFAULT_BATCH_SIZE = 50_000
@@ -102,7 +103,7 @@ def read_establishments(
                 stats.reject(
                     bad.line or first_line, f"{bad.fields} champs au lieu de {layout.width}"
                 )
-            rows = to_copy_rows(
+            columns = to_columns(
                 raw,
                 layout,
                 line_of=_line_numbers(first_line, invalid),
@@ -111,6 +112,8 @@ def read_establishments(
                 stats=stats,
                 join=join,
             )
-            stats.kept = len(rows)
+            stats.kept = len(columns["siret"]) if columns else 0
             line += stats.read
-            yield EstablishmentBatch(rows=rows, stats=stats, first_line=first_line, last_line=line)
+            yield EstablishmentBatch(
+                columns=columns, stats=stats, first_line=first_line, last_line=line
+            )

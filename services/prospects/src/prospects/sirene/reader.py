@@ -248,3 +248,30 @@ class ArrowCsvBatches:
             raise SireneFileError(f"Archive tronquée ou corrompue ({name}) : {exc}") from exc
         except OSError as exc:  # Arrow's gzip reader reports truncation as an I/O error
             raise SireneFileError(f"Fichier tronqué ou illisible ({name}) : {exc}") from exc
+
+
+def estimated_rows(path: Path) -> int | None:
+    """About how many data rows the file holds (for a progress bar), from its size and
+    the length of its first lines; None when the size cannot be known (gzip)."""
+    kind = _kind(path)
+    try:
+        if kind == "gzip":
+            return None
+        if kind == "zip":
+            with zipfile.ZipFile(path) as archive:
+                members = [m for m in archive.infolist() if m.filename.lower().endswith(".csv")]
+                if len(members) != 1:
+                    return None
+                size = members[0].file_size
+        else:
+            size = path.stat().st_size
+        with ExitStack() as stack:
+            sample = _python_stream(path, stack).read(256 << 10)
+    except (OSError, *_ARCHIVE_ERRORS):
+        return None
+    lines = sample.count(b"\n")
+    if lines < 2:
+        return 1 if sample.strip() else 0
+    if len(sample) < (256 << 10):  # the whole file was read
+        return lines - 1
+    return max(1, round(size / (len(sample) / lines)) - 1)

@@ -15,13 +15,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .batch import SireneStats
+from .batch import SireneStats, rows_of
 from .columns import Layout
 from .communes import CommuneTable
 from .errors import SireneFileError
 from .projection import projected_to_wgs84
 from .territories import TERRITORY_BY_DEPARTMENT, inside
-from .texts import join_present
+from .texts import join_present, utf8_bytes
 from .unite_legale import UniteLegaleJoin
 
 # INSEE's documented maxima are about 100 characters (street, usual name); a text field
@@ -62,7 +62,7 @@ _DEPARTMENT_SET = pa.array(_DEPARTMENT_KEYS, _STRING)
 _TERRITORY_OF_KEY = np.array(
     [TERRITORY_BY_DEPARTMENT[d] for d in _DEPARTMENT_KEYS] + [0], dtype=np.intp
 )
-_SOURCE_NAMES = np.array(["lambert", "wgs84", "commune", None], dtype=object)
+_SOURCE_ARRAY = pa.array(["lambert", "wgs84", "commune", None], _STRING)
 _LAMBERT, _WGS84, _COMMUNE, _NONE = 0, 1, 2, 3
 
 
@@ -98,6 +98,14 @@ def _check_sizes(cols: dict[str, pa.Array], line_of: Callable[[int], int]) -> No
         col = cols.get(name)
         if col is None or len(col) == 0:
             continue
+        # PostgreSQL text cannot hold a NUL character: refuse the file with its line
+        # rather than fail in the middle of a COPY.
+        if np.any(utf8_bytes(col) == 0):
+            i = pc.index(pc.match_substring(col, "\x00"), True).as_py()
+            raise SireneFileError(
+                f"Caractère NUL dans le champ « {name} » vers la ligne {line_of(i)} : "
+                "fichier corrompu ou hostile, rien n'a été importé"
+            )
         longest = pc.max(pc.utf8_length(col)).as_py()
         if longest is not None and longest > MAX_FIELD_CHARS:
             i = pc.index(pc.utf8_length(col), longest).as_py()
@@ -107,17 +115,16 @@ def _check_sizes(cols: dict[str, pa.Array], line_of: Callable[[int], int]) -> No
             )
 
 
-def _dates(values: pa.Array, stats: SireneStats) -> list[Any]:
+def _dates(values: pa.Array, stats: SireneStats) -> pa.Array:
     try:
-        days = pc.cast(values, pa.date32())
+        return pc.cast(values, pa.date32())
     except pa.ArrowInvalid:
         days = pc.cast(
             pc.strptime(values, format="%Y-%m-%d", unit="s", error_is_null=True), pa.date32()
         )
         if lost := days.null_count - values.null_count:
             stats.warnings["date de création illisible"] += lost
-    # numpy's datetime64[D].tolist() builds datetime.date objects in C (NaT → None).
-    return days.to_numpy(zero_copy_only=False).tolist()
+        return days
 
 
 def _floats(values: pa.Array | None, n: int, stats: SireneStats, what: str) -> np.ndarray:
@@ -159,7 +166,7 @@ def _locate(
     communes_py: list[str | None],
     communes: CommuneTable,
     stats: SireneStats,
-) -> tuple[list[Any], list[Any], list[Any]]:
+) -> tuple[pa.Array, pa.Array, pa.Array]:
     """lat, lon and location_source: the row's Lambert, else its WGS84, else the commune."""
     n = len(department)
     key = pc.fill_null(pc.index_in(department, value_set=_DEPARTMENT_SET), -1)
@@ -190,23 +197,23 @@ def _locate(
     for name, count in zip(("lambert", "wgs84", "commune", "none"), counts, strict=True):
         if count:
             stats.location[name] += count
-    located = source != _NONE
+    missing = source == _NONE
     return (
-        np.where(located, lat, None).tolist(),
-        np.where(located, lon, None).tolist(),
-        _SOURCE_NAMES[source].tolist(),
+        pa.array(lat, pa.float64(), mask=missing),
+        pa.array(lon, pa.float64(), mask=missing),
+        pc.take(_SOURCE_ARRAY, pa.array(source)),
     )
 
 
-def _flag(values: pa.Array | None, n: int) -> list[bool | None]:
+def _flag(values: pa.Array | None, n: int) -> pa.Array:
     if values is None:
-        return [None] * n
+        return pa.nulls(n, pa.bool_())
     yes = pc.equal(values, "O")
     no = pc.equal(values, "N")
-    return pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_()))).to_pylist()
+    return pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_())))
 
 
-def to_copy_rows(
+def to_columns(
     batch: pa.RecordBatch,
     layout: Layout,
     *,
@@ -215,12 +222,12 @@ def to_copy_rows(
     communes: CommuneTable,
     stats: SireneStats,
     join: UniteLegaleJoin | None = None,
-) -> list[tuple[Any, ...]]:
-    """Rows in COPY_COLUMNS order; rejected and closed rows are counted in ``stats``."""
+) -> dict[str, pa.Array]:
+    """Every COPY column as an Arrow array; rejected and closed rows counted in ``stats``."""
     cols = _raw(batch, layout)
     n = batch.num_rows
     if n == 0:
-        return []
+        return {}
     _check_sizes(cols, line_of)  # on every row read, so that indices are lines
     siret = cols["siret"]
     valid = pc.fill_null(pc.match_substring_regex(siret, r"^[0-9]{14}$"), False)
@@ -244,7 +251,7 @@ def to_copy_rows(
         cols = {f: pc.filter(a, keep) for f, a in cols.items()}
     m = len(cols["siret"])
     if m == 0:
-        return []
+        return {}
 
     siret = cols["siret"]
     siren = pc.utf8_slice_codeunits(siret, 0, 9)
@@ -260,37 +267,51 @@ def to_copy_rows(
     department = _department(cols["commune"])
     commune_py = cols["commune"].to_pylist()
     lat, lon, source = _locate(cols, department, commune_py, communes, stats)
-    none = [None] * m
-
-    def py(array: pa.Array | None) -> list[Any]:
-        return array.to_pylist() if array is not None else none
-
+    nulls = pa.nulls(m, _STRING)
     if units is not None:
-        category, ess, mission = py(units.category), py(units.ess), py(units.mission)
+        category, ess, mission = units.category, units.ess, units.mission
     else:
-        category, ess, mission = py(cols.get("category")), _flag(cols.get("ess"), m), none
-    active_py = pc.equal(cols["state"], "A").to_pylist() if "state" in cols else [True] * m
-    return list(
-        zip(
-            siret.to_pylist(),
-            siren.to_pylist(),
-            py(name),
-            py(cols.get("enseigne")),
-            py(naf),
-            py(cols.get("naf25")),
-            py(cols.get("headcount")),
-            _dates(cols["created"], stats),
-            py(_address(cols)),
-            commune_py,
-            py(cols["post_code"]),
-            py(department),
-            lat,
-            lon,
-            source,
-            active_py,
-            category,
-            ess,
-            mission,
-            strict=True,
-        )
+        category = cols.get("category", nulls)
+        ess, mission = _flag(cols.get("ess"), m), pa.nulls(m, pa.bool_())
+    active_now = (
+        pc.equal(cols["state"], "A") if "state" in cols else pa.array([True] * m, pa.bool_())
     )
+    return {
+        "siret": siret,
+        "siren": siren,
+        "name": name if name is not None else nulls,
+        "enseigne": cols.get("enseigne", nulls),
+        "naf": naf,
+        "naf2025": cols.get("naf25", nulls),
+        "headcount_band": cols.get("headcount", nulls),
+        "created_on": _dates(cols["created"], stats),
+        "address": _address(cols),
+        "commune_insee": cols["commune"],
+        "post_code": cols["post_code"],
+        "department": department,
+        "lat": lat,
+        "lon": lon,
+        "location_source": source,
+        "active": active_now,
+        "category": category,
+        "ess": ess,
+        "mission": mission,
+    }
+
+
+def to_copy_rows(
+    batch: pa.RecordBatch,
+    layout: Layout,
+    *,
+    line_of: Callable[[int], int],
+    include_closed: bool,
+    communes: CommuneTable,
+    stats: SireneStats,
+    join: UniteLegaleJoin | None = None,
+) -> list[tuple[Any, ...]]:
+    """Rows in COPY_COLUMNS order; rejected and closed rows are counted in ``stats``."""
+    columns = to_columns(
+        batch, layout, line_of=line_of, include_closed=include_closed, communes=communes,
+        stats=stats, join=join,
+    )
+    return rows_of(columns) if columns else []

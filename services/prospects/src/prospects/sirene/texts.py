@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,3 +24,14 @@ def join_present(parts: list[pa.Array], separator: str) -> pa.Array:
 
 def empty_to_null(values: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(values, ""), _NULL, values)
+
+
+def utf8_bytes(values: pa.Array) -> np.ndarray:
+    """The UTF-8 bytes of a string array's values, as numpy sees them (no copy). In UTF-8
+    a byte below 0x80 only ever stands for itself: byte tests find characters."""
+    if values.null_count == len(values) or values.buffers()[2] is None:
+        return np.empty(0, dtype=np.uint8)
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int32)[
+        values.offset : values.offset + len(values) + 1
+    ]
+    return np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
