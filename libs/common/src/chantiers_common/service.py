@@ -65,6 +65,9 @@ class ServiceSpec:
     background: Sequence[Background] = ()
     # Extra FastStream routers (e.g. publishers documented for AsyncAPI).
     bus_routers: Sequence[RabbitRouter] = ()
+    # Outbox rows the relay reads and holds at a time: lower it for large events (bulk
+    # company batches are ~330 kB each).
+    relay_batch_size: int = 500
     # Settings that must be set (secrets): checked first, so a missing one fails fast.
     required_secrets: Sequence[str] = ()
 
@@ -164,6 +167,7 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
             engine,
             publisher,
             listen_dsn=db.asyncpg_dsn(settings, settings.database_name(spec.name)),
+            batch_size=spec.relay_batch_size,
         )
         ctx = ServiceContext(spec.name, settings, engine, sessions, broker, publisher, relay)
         app.state.ctx = ctx

@@ -17,6 +17,8 @@ spec = ServiceSpec(
     description="Public tenders (BOAMP) and companies (SIRENE) published as events.",
     routers=[api.router],
     counters=counters.counts,
+    # companies.bulk_loaded events carry 1,000 companies (~330 kB): 50 at a time.
+    relay_batch_size=50,
 )
 
 app = build_app(spec)

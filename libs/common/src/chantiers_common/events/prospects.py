@@ -147,8 +147,8 @@ class CompanyClosed(Contract):
 class CompaniesBulkLoaded(Contract):
     """One batch of a large SIRENE load.
 
-    Services share no database, so the batch carries its rows in compact columnar form
-    (a few hundred kB for 5,000 rows) rather than a pointer into prospects' tables.
+    Services share no database, so the batch carries its companies (about 330 kB per
+    1,000) rather than a pointer into prospects' tables.
     """
 
     event_type: ClassVar[str] = "companies.bulk_loaded"
