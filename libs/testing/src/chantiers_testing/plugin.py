@@ -53,7 +53,7 @@ def module_env(stack: StackLayout, tmp_path_factory: pytest.TempPathFactory,
         env.stop()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def data_dir() -> Path:
     path = get_settings().data_dir
     assert path.exists(), f"the real data folder {path} is missing (CHANTIERS_DATA_DIR)"
