@@ -37,7 +37,7 @@ def _dry_run(path: Path, as_json: bool) -> IngestReport:
         try:
             tender = parse_record(raw)
         except NoticeError as exc:
-            report.quarantine(str(exc))
+            report.quarantine(exc.reason)
             err.print(f"[yellow]quarantined[/yellow] {raw.get('idweb')}: {exc}")
             continue
         report.valid += 1

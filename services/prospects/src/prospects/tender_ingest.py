@@ -69,7 +69,7 @@ async def ingest_records(
             try:
                 tender = parse_record(raw)
             except NoticeError as exc:
-                report.quarantine(str(exc))
+                report.quarantine(exc.reason)
                 data, digest = raw_json(raw)
                 await session.execute(
                     insert(quarantine).values(

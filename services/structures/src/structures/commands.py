@@ -24,6 +24,11 @@ class SiaeFileError(ValueError):
     pass
 
 
+# The whole registry (3,853 structures) is 3 MB: a file twenty times larger is not one,
+# and reading it whole would cost memory for nothing.
+MAX_FILE_BYTES = 64 * 2**20
+
+
 def read_file(path: Path, report: ImportReport) -> list[SiaeRecord]:
     """Parse the whole file before touching the database: a bad file imports nothing."""
 
@@ -31,6 +36,10 @@ def read_file(path: Path, report: ImportReport) -> list[SiaeRecord]:
         report.rejected += 1
         report.reasons[f"{record.field}: {record.code}"] += 1
 
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise SiaeFileError(f"fichier de {size // 2**20} Mo : un export du registre en fait "
+                            f"quelques-uns (limite {MAX_FILE_BYTES // 2**20} Mo)")
     try:
         return list(parse_siae_file(path, on_reject=rejected))
     except UnicodeDecodeError as exc:

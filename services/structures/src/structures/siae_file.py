@@ -112,7 +112,7 @@ def parse_siae_file(path: Path, on_reject: Callable[[RejectedRecord], None] | No
     communes = communes or load_communes()
     report = on_reject or _log_rejection
     with Path(path).open(encoding="utf-8") as handle:
-        rows = json.load(handle)
+        rows = json.load(handle, object_pairs_hook=_Fields)
     first_seen: dict[str, tuple[int, str]] = {}  # siret → (pk, kind) of its first record
     for row in rows:
         record = _parse_row(row, territories, communes)
@@ -136,6 +136,23 @@ def _log_rejection(rejected: RejectedRecord) -> None:
     log.warning("SIAE record rejected: %s", rejected)
 
 
+# No field of a registry record is longer than a description of a few paragraphs.
+MAX_FIELD_CHARS = 10_000
+
+
+class _Fields(dict[str, Any]):
+    """A JSON object that remembers the keys it was given twice (json's
+    ``object_pairs_hook``): such a record is ambiguous and is rejected, not guessed."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.duplicates: set[str] = set()
+        for key, value in pairs:
+            if key in self:
+                self.duplicates.add(key)
+            self[key] = value
+
+
 def _parse_row(row: dict[str, Any], territories: Territories,
                communes: CommuneIndex) -> SiaeRecord | RejectedRecord:
     pk = row.get("pk")
@@ -147,6 +164,15 @@ def _parse_row(row: dict[str, Any], territories: Territories,
         return RejectedRecord(pk=pk, siret=raw_siret, name=name, field=field_name,
                               code=code, reason=reason)
 
+    twice = sorted(getattr(row, "duplicates", set()) | getattr(fields, "duplicates", set()))
+    if twice:
+        return reject(twice[0], "record.duplicate_key",
+                      f"clé en double ({', '.join(twice)}) : enregistrement ambigu")
+    for key, value in fields.items():
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            return reject(key, "record.field_too_long",
+                          f"champ de {len(value):,} caractères (limite {MAX_FIELD_CHARS:,})"
+                          .replace(",", " "))
     if raw_siret is None:
         return reject("siret", "siret.missing", "SIRET absent")
     try:

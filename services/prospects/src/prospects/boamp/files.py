@@ -26,6 +26,7 @@ from typing import Any, BinaryIO
 
 import ijson
 
+from .duplicates import KeyedRecord, from_pairs
 from .errors import BoampFileError
 from .xmlnotice import read_xml_record
 
@@ -148,7 +149,7 @@ def _json_lines(path: Path, handle: BinaryIO, max_line_bytes: int) -> Iterator[t
                 f"(octet {line[error.start]:#04x}), UTF-8 attendu"
             ) from None
         try:
-            value = json.loads(decoded)
+            value = json.loads(decoded, object_pairs_hook=from_pairs)
         except json.JSONDecodeError as error:
             # Only the last line of a file cut short lacks its newline.
             hint = " (ligne tronquée ?)" if not line.endswith(b"\n") else ""
@@ -181,7 +182,8 @@ def _stream(path: Path, handle: BinaryIO, prefix: str) -> Iterator[tuple[str, An
     start = handle.tell()
     number = 0
     try:
-        for number, value in enumerate(ijson.items(reader, prefix, use_float=True), start=1):
+        records = ijson.items(reader, prefix, use_float=True, map_type=KeyedRecord)
+        for number, value in enumerate(records, start=1):
             yield f"enregistrement n°{number}", value
     except ijson.JSONError as error:
         raise _located_error(path, error, after=number, offset=start + reader.consumed) from None
@@ -214,7 +216,8 @@ def _page_document(path: Path, handle: BinaryIO, start: int) -> Iterator[tuple[s
         )
     if RECORD_KEYS & set(keys):
         handle.seek(start)
-        yield "enregistrement n°1", json.loads(handle.read().decode("utf-8"))
+        yield "enregistrement n°1", json.loads(handle.read().decode("utf-8"),
+                                               object_pairs_hook=from_pairs)
         return
     raise BoampFileError(
         f"{path} : objet JSON sans « results » (clés : {', '.join(keys[:8])}) — "

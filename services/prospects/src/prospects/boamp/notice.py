@@ -24,6 +24,7 @@ from chantiers_common.events.prospects import Buyer, Tender, Winner
 from . import eforms, fns, legacy, v110
 from .buyer_kind import buyer_kind
 from .details import NoticeDetails
+from .duplicates import duplicated_keys, from_pairs
 from .errors import NoticeError
 from .nature import normalize_nature
 from .place import CommuneIndex, default_communes
@@ -55,6 +56,10 @@ def parse_record(raw: dict[str, Any], *, communes: CommuneIndex | None = None) -
     idweb = text(raw.get("idweb")) or (text(raw.get("id")) or "").replace("_", "-") or None
     if not idweb:
         raise NoticeError("idweb absent : l'avis ne peut pas être identifié")
+    twice = duplicated_keys(raw)
+    if twice:
+        raise NoticeError(f"clé en double ({', '.join(twice[:5])}) : enregistrement ambigu",
+                          idweb=idweb)
     try:
         return _parse(raw, idweb, communes if communes is not None else default_communes())
     except NoticeError as error:
@@ -80,11 +85,15 @@ def _json_field(raw: dict[str, Any], name: str, *, required: bool) -> dict[str, 
         return None
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = json.loads(value, object_pairs_hook=from_pairs)
         except json.JSONDecodeError as error:
             if not required:
                 return None
             raise NoticeError(f"« {name} » n'est pas du JSON valide ({error})") from None
+    twice = duplicated_keys(value)
+    if twice:
+        raise NoticeError(f"clé en double dans « {name} » ({', '.join(twice[:5])}) : "
+                          "avis ambigu")
     if not isinstance(value, dict):
         if not required:
             return None

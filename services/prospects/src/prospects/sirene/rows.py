@@ -213,6 +213,32 @@ def _flag(values: pa.Array | None, n: int) -> pa.Array:
     return pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_())))
 
 
+# A spreadsheet runs a cell that starts like this (CSV / formula injection, OWASP): no
+# SIRENE name or address does, so such a row is set aside rather than stored and later
+# exported into someone's spreadsheet.
+_FORMULA = r"^[=+@\t\r]|^-[^0-9 ]"
+_FREE_TEXT = ("denomination", "enseigne", "complement", "street", "commune_label",
+              "unit_name")
+
+
+def _without_formulas(cols: dict[str, pa.Array], valid: pa.Array,
+                      line_of: Callable[[int], int], stats: SireneStats) -> pa.Array:
+    """True for rows with no formula-like free text; the others are counted with the
+    field that carried it."""
+    clean = pa.array(np.ones(len(valid), dtype=bool))
+    for name in _FREE_TEXT:
+        values = cols.get(name)
+        if values is None:
+            continue
+        hits = pc.fill_null(pc.match_substring_regex(values, _FORMULA), False)
+        hits = pc.and_(hits, pc.and_(valid, clean))
+        if pc.any(hits).as_py():
+            for i in np.flatnonzero(hits.to_numpy(zero_copy_only=False)).tolist():
+                stats.reject(line_of(i), f"valeur suspecte (formule de tableur) dans {name}")
+            clean = pc.and_(clean, pc.invert(hits))
+    return clean
+
+
 def to_columns(
     batch: pa.RecordBatch,
     layout: Layout,
@@ -231,10 +257,11 @@ def to_columns(
     _check_sizes(cols, line_of)  # on every row read, so that indices are lines
     siret = cols["siret"]
     valid = pc.fill_null(pc.match_substring_regex(siret, r"^[0-9]{14}$"), False)
-    keep = valid
     if not pc.all(valid).as_py():
         for i in np.flatnonzero(~valid.to_numpy(zero_copy_only=False)).tolist():
             stats.reject(line_of(i), "SIRET invalide (14 chiffres attendus)")
+    valid = pc.and_(valid, _without_formulas(cols, valid, line_of, stats))
+    keep = valid
     state = cols.get("state")
     if state is not None:
         active = pc.fill_null(pc.equal(state, "A"), False)
