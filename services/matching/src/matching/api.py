@@ -1,4 +1,5 @@
-"""HTTP API of the matching service: leads, best first, with their score breakdown."""
+"""HTTP API of the matching service: leads, best first, with their score breakdown, and
+the evidence learnt from the field's answers."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pydantic import BaseModel
 from chantiers_common.events.matching import Lead
 from chantiers_common.service import ServiceContext, service_context
 
-from .queries import LeadFilter, find_leads, get_lead
+from .classification import sector_names
+from .queries import LeadFilter, evidence, find_leads, get_lead
+from .weights import load_config
 
 router = APIRouter(tags=["leads"])
 Ctx = Annotated[ServiceContext, Depends(service_context)]
@@ -29,6 +32,25 @@ class LeadOut(BaseModel):
     lead: Lead
 
 
+class SegmentOut(BaseModel):
+    sector: str
+    sector_name: str
+    naf_division: str
+    department: str
+    answers: int
+    positive: int
+    counts: dict[str, int]
+    prior_mean: float
+    posterior_mean: float
+    factor: float
+    summary: str
+
+
+class EvidenceOut(BaseModel):
+    prior: dict[str, float]
+    segments: list[SegmentOut]
+
+
 @router.get("/leads", response_model=LeadPageOut)
 async def list_leads(
     ctx: Ctx,
@@ -39,7 +61,8 @@ async def list_leads(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> LeadPageOut:
-    """Leads, best first (score, then most recent)."""
+    """Leads, best first (score, then most recent). ``open``: only active leads whose
+    deadline has not passed (``open=false``: withdrawn ones too)."""
     async with ctx.sessions() as session:
         page = await find_leads(session, LeadFilter(siret, kind, min_score, open),
                                 now=datetime.now(UTC), offset=offset, limit=limit)
@@ -48,9 +71,30 @@ async def list_leads(
 
 @router.get("/leads/{lead_id}", response_model=LeadOut)
 async def read_lead(ctx: Ctx, lead_id: str) -> LeadOut:
-    """One lead with its full score breakdown."""
+    """One lead with its full score breakdown (components, points, reasons)."""
     async with ctx.sessions() as session:
         found = await get_lead(session, lead_id)
     if found is None:
         raise HTTPException(404, f"no lead {lead_id}")
     return LeadOut(lead=found[0], status=found[1])  # type: ignore[arg-type]
+
+
+@router.get("/evidence", response_model=EvidenceOut)
+async def read_evidence(ctx: Ctx) -> EvidenceOut:
+    """What the field answered, per segment (sector × NAF division × department), and how
+    much it moves the company component of new company leads."""
+    rules = load_config().rules
+    names = sector_names()
+    async with ctx.sessions() as session:
+        segments = await evidence(session, rules)
+    return EvidenceOut(
+        prior={"success": rules.evidence_prior_success, "failure": rules.evidence_prior_failure},
+        segments=[SegmentOut(
+            sector=s.segment.sector, sector_name=names.get(s.segment.sector, s.segment.sector),
+            naf_division=s.segment.naf_division, department=s.segment.department,
+            answers=s.answers, positive=s.successes, counts=s.counts,
+            prior_mean=round(s.prior_mean, 4), posterior_mean=round(s.posterior_mean, 4),
+            factor=round(s.factor(rules.evidence_factor_min, rules.evidence_factor_max), 4),
+            summary=s.summary(),
+        ) for s in segments],
+    )

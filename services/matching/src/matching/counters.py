@@ -1,22 +1,24 @@
-"""Counts shown by ``/stats``."""
+"""Counts shown by ``/stats`` (``pending_*`` tells ``wait_quiet`` that work is queued)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from chantiers_common.service import ServiceContext
 
-from .db import activities, leads, structures, tenders
+from .pg import raw
 
 
 async def counts(ctx: ServiceContext) -> dict[str, int]:
     async with ctx.sessions() as session:
-        async def count(table, *where) -> int:  # type: ignore[no-untyped-def]
-            return await session.scalar(select(func.count()).select_from(table).where(*where)) or 0
-
-        return {
-            "structures": await count(structures),
-            "activities": await count(activities),
-            "tenders": await count(tenders),
-            "leads": await count(leads, leads.c.status == "active"),
-        }
+        conn = await raw(session)
+        row = await conn.fetchrow(
+            """
+            SELECT (SELECT count(*) FROM structures) AS structures,
+                   (SELECT count(*) FROM activities WHERE NOT removed) AS activities,
+                   (SELECT count(*) FROM tenders WHERE status = 'open') AS tenders_open,
+                   (SELECT count(*) FROM tenders) AS tenders,
+                   (SELECT count(*) FROM companies WHERE active) AS companies,
+                   (SELECT count(*) FROM leads WHERE status = 'active') AS leads,
+                   (SELECT count(*) FROM leads WHERE status = 'withdrawn') AS leads_withdrawn,
+                   (SELECT count(*) FROM backfill_jobs) AS pending_backfills
+            """)
+    return {key: int(value) for key, value in row.items()}

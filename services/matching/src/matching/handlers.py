@@ -1,167 +1,240 @@
-"""What matching does on each event it consumes (one DB transaction per event, with the
-inbox claim already taken by the consumer)."""
+"""What matching does on each event it consumes (one transaction per event, with the
+inbox claim already taken by the consumer).
+
+- structures and activities: stored, the catalog version bumped; a new or changed
+  activity is matched against the known prospects by a backfill request;
+- tenders: matched against the catalog; a correction updates the leads of the tender it
+  corrects; a cancellation or an award withdraws them (and leaves a tombstone);
+- awards with a social clause: leads on the winners;
+- companies, one by one or in bulk batches: matched against the catalog, set-based;
+- feedback: evidence per segment.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import Counter, Histogram
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
+from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chantiers_common import outbox
+from chantiers_common.bus.consumer import Handler
 from chantiers_common.events import Envelope
-from chantiers_common.events.common_types import LeadKind
-from chantiers_common.events.matching import Lead, LeadScored, LeadUpdated, LeadWithdrawn
-from chantiers_common.events.prospects import Tender
+from chantiers_common.events.prospects import Company, Tender
 from chantiers_common.events.structures import Activity, Structure
 
-from . import tender_match
-from .db import activities, leads, structures, tenders
-from .leads import changed, next_version
+from . import (
+    catalog_store,
+    company_store,
+    evidence_store,
+    jobs,
+    lead_store,
+    tender_store,
+)
+from .award_match import has_insertion_clause, match_award
+from .company_facts import CompanyFacts
+from .company_match import match_company
+from .pg import raw
+from .state import MatchingState
+from .tender_match import match_tender, sectors_of
 
-LEAD_EVENTS = Counter("chantiers_lead_events_total", "Lead events written", ["kind", "event"])
 PUBLISH_TO_LEAD = Histogram(
     "chantiers_publish_to_lead_seconds",
     "From a tender event's creation in prospects to its leads being scored",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
 
+CANCELLED = "Appel d'offres annulé"
+AWARDED = "Marché attribué : la consultation est close"
+NOT_ANYMORE = "Avis modifié : cette piste ne correspond plus à vos activités"
+EXPIRED = "Date limite de réponse dépassée"
+CLOSED = "Établissement fermé"
+COMPANY_CHANGED = "Établissement modifié : cette piste ne correspond plus à vos activités"
+DEACTIVATED = "Structure désactivée"
+
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def on_structure(session: AsyncSession, env: Envelope[Any]) -> None:
-    structure: Structure = env.data.structure
-    active = structure.active and env.type != "structure.deactivated"
-    values = {"active": active, "data": structure.model_dump(mode="json"), "updated_at": now()}
-    await session.execute(
-        insert(structures)
-        .values(siret=structure.siret, **values)
-        .on_conflict_do_update(index_elements=["siret"], set_=values)
-    )
+def tender_key(tender: Tender) -> str:
+    """The tender a notice is about: a correction updates the tender it corrects."""
+    if tender.nature == "RECTIFICATIF" and tender.related_idweb:
+        return tender.related_idweb[0]
+    return tender.idweb
 
 
-async def on_activity(session: AsyncSession, env: Envelope[Any]) -> None:
-    activity: Activity = env.data.activity
-    values = {
-        "siret": activity.structure_siret,
-        "sector": activity.sector,
-        "removed": env.type == "activity.removed",
-        "data": activity.model_dump(mode="json"),
-        "updated_at": now(),
-    }
-    await session.execute(
-        insert(activities)
-        .values(id=activity.id, **values)
-        .on_conflict_do_update(index_elements=["id"], set_=values)
-    )
+# The fields of a structure its leads' scores depend on (besides its activities).
+_SCORED_FIELDS = ("kind", "headroom_eur", "commercial_revenue_eur", "cap_rate",
+                  "insertion_headcount", "permanent_headcount", "location", "department")
 
 
-_TENDER_STATUS = {
-    "tender.published": "open",
-    "tender.updated": "open",
-    "tender.cancelled": "cancelled",
-    "tender.awarded": "awarded",
-}
+class Handlers:
+    def __init__(self, state: MatchingState) -> None:
+        self.state = state
 
+    def table(self) -> dict[str, Handler]:
+        return {
+            "structure.registered": self.on_structure,
+            "structure.updated": self.on_structure,
+            "structure.deactivated": self.on_structure,
+            "activity.added": self.on_activity,
+            "activity.changed": self.on_activity,
+            "activity.removed": self.on_activity,
+            "tender.published": self.on_tender,
+            "tender.updated": self.on_tender,
+            "tender.cancelled": self.on_cancelled,
+            "tender.awarded": self.on_awarded,
+            "company.registered": self.on_company,
+            "company.updated": self.on_company,
+            "company.closed": self.on_company,
+            "companies.bulk_loaded": self.on_companies,
+            "feedback.recorded": self.on_feedback,
+        }
 
-async def on_tender(session: AsyncSession, env: Envelope[Any]) -> None:
-    tender: Tender = env.data.tender
-    status = _TENDER_STATUS[env.type]
-    values = {
-        "status": status,
-        "deadline": tender.deadline,
-        "data": tender.model_dump(mode="json"),
-        "updated_at": now(),
-    }
-    await session.execute(
-        insert(tenders)
-        .values(idweb=tender.idweb, **values)
-        .on_conflict_do_update(index_elements=["idweb"], set_=values)
-    )
-    if status != "open":
-        reason = "Appel d'offres annulé" if status == "cancelled" else "Marché attribué"
-        await withdraw_for_prospect(session, tender.idweb, LeadKind.TENDER, reason)
-        return
-    candidates = await tender_match.candidates(session, tender, now())
-    for lead in candidates:
-        await save_lead(session, lead)
-    PUBLISH_TO_LEAD.observe(max(0.0, (now() - env.occurred_at).total_seconds()))
+    # --- the catalog ----------------------------------------------------------------
+    async def on_structure(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        structure: Structure = env.data.structure
+        active = structure.active and env.type != "structure.deactivated"
+        conn = await raw(session)
+        version = await catalog_store.begin_write(conn)
+        old = await catalog_store.save_structure(conn, version, structure, active,
+                                                 env.occurred_at)
+        if old is None:
+            return  # an older event than the one stored
+        if not active:
+            await lead_store.withdraw(conn, "structure_siret = $3", structure.siret,
+                                      reason=DEACTIVATED)
+            return
+        was_active, before = old
+        changed = before is None or any(
+            getattr(before, f) != getattr(structure, f) for f in _SCORED_FIELDS)
+        if was_active is False or (changed and await catalog_store.has_activities(
+                conn, structure.siret)):
+            await jobs.enqueue(conn, structure.siret, None)
 
+    async def on_activity(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        activity: Activity = env.data.activity
+        conn = await raw(session)
+        version = await catalog_store.begin_write(conn)
+        if await catalog_store.save_activity(conn, version, activity,
+                                             env.type == "activity.removed", env.occurred_at):
+            await jobs.enqueue(conn, activity.structure_siret, activity.id)
 
-async def save_lead(session: AsyncSession, lead: Lead) -> None:
-    """Insert or update one lead; publish only when it is new or its score/reasons moved."""
-    row = (
-        await session.execute(select(leads.c.data).where(leads.c.id == lead.id).with_for_update())
-    ).first()
-    old = Lead.model_validate(row.data) if row else None
-    if old is not None and not changed(old, lead.score, list(lead.components)):
-        return
-    lead = lead.model_copy(update={"version": next_version(old)})
-    values = {
-        "structure_siret": lead.structure_siret,
-        "kind": lead.kind.value,
-        "prospect_ref": lead.prospect_ref,
-        "version": lead.version,
-        "score": lead.score,
-        "status": "active",
-        "data": lead.model_dump(mode="json"),
-        "updated_at": now(),
-    }
-    await session.execute(
-        insert(leads).values(id=lead.id, **values)
-        .on_conflict_do_update(index_elements=["id"], set_=values)
-    )
-    event = LeadScored(lead=lead) if old is None else LeadUpdated(lead=lead)
-    await outbox.add(session, event)
-    LEAD_EVENTS.labels(lead.kind.value, event.event_type).inc()
+    # --- tenders --------------------------------------------------------------------
+    async def on_tender(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        tender: Tender = env.data.tender
+        moment, key = now(), tender_key(tender)
+        conn = await raw(session)
+        state = self.state
+        if state.catalog_version < 0:  # this process's first event
+            await state.context(conn)
+        await state.reload_history_if_due(conn)
+        sectors = sectors_of(tender)
+        # Matched first, written with the tender in one statement: the leads are kept only
+        # if the tender is (still) open there, after any cancellation that beat us to it.
+        matched_with = state.catalog_version
+        leads = match_tender(tender, state.ctx, moment, key=key, sectors=sectors)
+        saved = await tender_store.save_open(conn, key, tender, sectors, env.occurred_at,
+                                             moment, leads)
+        if saved is None:
+            return  # cancelled or awarded already (tombstone), or an older event
+        status, inserted, catalog_version = saved
+        if catalog_version != matched_with and status == tender_store.OPEN:
+            # Structures or activities changed meanwhile: match again with them.
+            ctx = await state.context(conn, catalog_version)
+            leads = match_tender(tender, ctx, moment, key=key, sectors=sectors)
+            await lead_store.save_leads(conn, leads)
+            inserted = False
+        if not inserted:
+            # A correction may move the place or the deadline: leads that no longer come
+            # out are withdrawn.
+            kept = [lead.id for lead in leads] if status == tender_store.OPEN else []
+            await lead_store.withdraw(
+                conn, "kind = 'tender' AND prospect_ref = $3 AND NOT (id = ANY($4::text[]))",
+                key, kept, reason=NOT_ANYMORE if status == tender_store.OPEN else EXPIRED)
+        PUBLISH_TO_LEAD.observe(max(0.0, (now() - env.occurred_at).total_seconds()))
 
+    async def on_cancelled(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        tender: Tender = env.data.tender
+        keys = sorted({tender.idweb, *tender.related_idweb})
+        conn = await raw(session)
+        await tender_store.close(conn, keys, tender, tender_store.CANCELLED, env.occurred_at)
+        await lead_store.withdraw(conn, "kind = 'tender' AND prospect_ref = ANY($3::text[])",
+                                  keys, reason=CANCELLED)
 
-async def withdraw_for_prospect(
-    session: AsyncSession, prospect_ref: str, kind: LeadKind, reason: str
-) -> int:
-    rows = (
-        await session.execute(
-            select(leads.c.id, leads.c.data)
-            .where(leads.c.prospect_ref == prospect_ref, leads.c.kind == kind.value,
-                   leads.c.status == "active")
-            .with_for_update()
-        )
-    ).all()
-    for row in rows:
-        lead = Lead.model_validate(row.data)
-        lead = lead.model_copy(update={"version": lead.version + 1})
-        await session.execute(
-            update(leads).where(leads.c.id == row.id).values(
-                status="withdrawn", version=lead.version, data=lead.model_dump(mode="json"),
-                updated_at=now(),
-            )
-        )
-        await outbox.add(session, LeadWithdrawn(lead=lead, reason=reason))
-        LEAD_EVENTS.labels(lead.kind.value, "lead.withdrawn").inc()
-    return len(rows)
+    async def on_awarded(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        award: Tender = env.data.tender
+        keys = sorted({award.idweb, *award.related_idweb})
+        conn = await raw(session)
+        await tender_store.close(conn, keys, award, tender_store.AWARDED, env.occurred_at)
+        await lead_store.withdraw(conn, "kind = 'tender' AND prospect_ref = ANY($3::text[])",
+                                  keys, reason=AWARDED)
+        winners = [w.siret for w in award.winners if w.siret]
+        if award.buyer.siret and winners:
+            # The buyers' history joins these with the SIAE when it scores.
+            await tender_store.record_award_pairs(conn, award.idweb, award.buyer.siret,
+                                                  winners)
+            self.state.forget_history()
+        if not has_insertion_clause(award):
+            return
+        ctx, moment, sectors = await self.state.context(conn), now(), sectors_of(award)
+        leads = []
+        for winner in award.winners:
+            company = await company_store.one(conn, winner.siret) if winner.siret else None
+            leads += match_award(award, winner, company, ctx, moment, sectors=sectors)
+        await lead_store.save_leads(conn, leads)
 
+    # --- companies ------------------------------------------------------------------
+    async def on_company(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        company: Company = env.data.company
+        active = company.active and env.type != "company.closed"
+        await self._companies(session, [CompanyFacts.from_company(company, active=active)],
+                              env.occurred_at)
 
-HANDLERS = {
-    "structure.registered": on_structure,
-    "structure.updated": on_structure,
-    "structure.deactivated": on_structure,
-    "activity.added": on_activity,
-    "activity.changed": on_activity,
-    "activity.removed": on_activity,
-    "tender.published": on_tender,
-    "tender.updated": on_tender,
-    "tender.cancelled": on_tender,
-    "tender.awarded": on_tender,
-}
+    async def on_companies(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        """A batch of a bulk load: stored in one statement, matched in one pass, its
+        leads written in one statement."""
+        await self._companies(session, [CompanyFacts.from_company(c)
+                                        for c in env.data.companies], env.occurred_at)
+
+    async def _companies(self, session: AsyncSession, facts: list[CompanyFacts],
+                         at: datetime) -> None:
+        conn = await raw(session)
+        ctx = await self.state.context(conn)
+        stored = await company_store.save_companies(conn, facts, at)
+        closed = sorted({f.siret for f in facts if f.siret in stored and not f.active})
+        if closed:
+            await lead_store.withdraw(
+                conn, "counterpart_siret = ANY($3::text[]) AND kind IN ('company', 'award')",
+                closed, reason=CLOSED)
+        open_ = [f for f in facts if f.siret in stored and f.active]
+        if not open_:
+            return
+        evidence = await evidence_store.for_companies(
+            conn, [f.naf[:2] for f in open_ if f.naf], [f.department for f in open_
+                                                         if f.department], ctx.config.rules)
+        moment = now()
+        leads = [lead for f in open_ for lead in match_company(f, ctx, evidence, moment)]
+        await lead_store.withdraw(
+            conn, "kind = 'company' AND prospect_ref = ANY($3::text[])"
+            " AND NOT (id = ANY($4::text[]))",
+            sorted(f.siret for f in open_), [lead.id for lead in leads],
+            reason=COMPANY_CHANGED)
+        await lead_store.save_leads(conn, leads)
+
+    # --- outcomes -------------------------------------------------------------------
+    async def on_feedback(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        data = env.data
+        await evidence_store.record(await raw(session), data.lead_id, data.contact_id,
+                                    data.outcome, data.recorded_at)
+
 
 BINDINGS = (
     "structures.structure.*",
     "structures.activity.*",
     "prospects.tender.*",
+    "prospects.company.*",
+    "prospects.companies.*",
+    "notifications.feedback.recorded",
 )
-

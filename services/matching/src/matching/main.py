@@ -6,19 +6,23 @@ from pathlib import Path
 
 from chantiers_common.service import ServiceSpec, build_app
 
-from . import api, counters
-from .handlers import BINDINGS, HANDLERS
+from . import api, counters, loops
+from .handlers import BINDINGS, Handlers
+from .state import MatchingState
 
 SERVICE = "matching"
+
+state = MatchingState()
 
 spec = ServiceSpec(
     name=SERVICE,
     migrations=Path(__file__).parent / "migrations",
     description="Turns tenders, awards and companies into scored, explained leads for ACIs.",
     consumer_bindings=BINDINGS,
-    handlers=HANDLERS,
+    handlers=Handlers(state).table(),
     routers=[api.router],
     counters=counters.counts,
+    background=[loops.backfill_loop(state), loops.deadline_sweep],
 )
 
 app = build_app(spec)

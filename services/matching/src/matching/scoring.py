@@ -1,79 +1,98 @@
-"""Score a (structure activity, tender) pair from 0 to 100, with French reasons.
+"""Turning component parts into a score from 0 to 100 and its breakdown.
 
-Each component has a weight (its maximum points) in :data:`WEIGHTS`; a component returns
-the share of its points it earns and the sentence that explains it.
+A component returns a :class:`Part`: the share (0..1) of its weight it earns and the
+French sentence that explains it. The weights come from the configuration
+(:mod:`.weights`); the score is the sum of points over the sum of weights.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-
-from chantiers_common.events.matching import ScoreComponent
-from chantiers_common.events.prospects import Tender
-
-WEIGHTS: dict[str, float] = {
-    "sector": 35.0,
-    "distance": 20.0,
-    "social": 25.0,
-    "deadline": 20.0,
-}
+from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Part:
     share: float  # 0..1 of the component's weight
     reason: str
 
 
-def sector_part(sector_name: str, confidence: float, evidence: tuple[str, ...]) -> Part:
-    why = f" ({', '.join(evidence[:2])})" if evidence else ""
-    return Part(confidence, f"Secteur : {sector_name}{why}")
+@dataclass(frozen=True, slots=True)
+class Score:
+    """A score and its breakdown: one dict per component, as ``ScoreComponent``
+    serializes (name, points, max_points, reason), ready for the lead's JSON form."""
+
+    value: int
+    components: tuple[dict[str, Any], ...]
+
+    @property
+    def reasons(self) -> list[str]:
+        """What earned points, most first: the sentences a person reads first."""
+        ranked = sorted(self.components, key=_points, reverse=True)
+        return [c["reason"] for c in ranked if c["points"] > 0]
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes exactly when the score or a reason changes (then ``lead.updated``)."""
+        text = "\x1f".join([str(self.value), *(f"{c['name']}\x1e{c['reason']}"
+                                                for c in self.components)])
+        return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def distance_part(distance_km: float | None, area_reason: str, radius_km: float | None) -> Part:
-    if distance_km is None:
-        return Part(0.5, area_reason)
-    scale = max(radius_km or 50.0, 1.0)
-    return Part(max(0.0, 1.0 - distance_km / (scale * 1.5)), area_reason)
+def _points(component: dict[str, Any]) -> float:
+    return component["points"]  # type: ignore[no-any-return]
 
 
-def social_part(tender: Tender) -> Part:
-    if tender.reserved_siae:
-        return Part(1.0, "Marché réservé aux SIAE")
-    if tender.insertion_market:
-        return Part(1.0, "Marché d'insertion et de qualification professionnelle")
-    if tender.social_criteria:
-        return Part(0.7, "Clause ou critère social dans le marché")
-    if tender.family == "MAPA":
-        return Part(0.3, "Procédure adaptée (MAPA), accessible aux petites structures")
-    return Part(0.0, "Pas de clause sociale signalée")
+def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
+    return low if value < low else high if value > high else value
 
 
-def deadline_part(deadline: datetime | None, now: datetime) -> Part | None:
-    """None when the deadline has passed: no lead at all."""
-    if deadline is None:
-        return Part(0.5, "Date limite de réponse non précisée")
-    days = (deadline - now).total_seconds() / 86400
-    if days < 0:
-        return None
-    when = deadline.strftime("%d/%m")
-    if days < 5:
-        return Part(0.2, f"Réponse avant le {when} ({days:.0f} jours) : délai très court")
-    if days < 10:
-        return Part(0.6, f"Réponse avant le {when} ({days:.0f} jours)")
-    return Part(1.0, f"Réponse avant le {when} ({days:.0f} jours)")
+def _component(name: str, weight: float, part: Part) -> dict[str, Any]:
+    return {"name": name, "points": round(weight * clamp(part.share), 1), "max_points": weight,
+            "reason": part.reason}
 
 
-def combine(parts: dict[str, Part]) -> tuple[int, list[ScoreComponent]]:
-    components = [
-        ScoreComponent(
-            name=name,
-            points=round(WEIGHTS[name] * part.share, 1),
-            max_points=WEIGHTS[name],
-            reason=part.reason,
+class Scorer:
+    """Scores the candidates of one prospect. The parts every candidate shares (the
+    deadline of a tender, its buyer's history…) are weighed once; :meth:`value` ranks a
+    candidate cheaply, :meth:`score` builds the breakdown of those kept."""
+
+    def __init__(self, weights: Mapping[str, float], shared: Mapping[str, Part] | None = None,
+                 ) -> None:
+        shared = shared or {}
+        unknown = set(shared) - set(weights)
+        if unknown:
+            raise ValueError(f"components {sorted(unknown)} have no weight")
+        self._weights = dict(weights)
+        self._total = sum(weights.values())
+        self._shared = {n: _component(n, weights[n], p) for n, p in shared.items()}
+        self._shared_points = sum(c["points"] for c in self._shared.values())
+        self._own = tuple(n for n in weights if n not in shared)
+
+    def _check(self, own: Mapping[str, Part]) -> None:
+        if len(own) != len(self._own) or any(n not in own for n in self._own):
+            raise ValueError(f"components {sorted(own)} do not match {sorted(self._own)}")
+
+    def value(self, own: Mapping[str, Part]) -> int:
+        """The score alone (what :meth:`score` gives)."""
+        self._check(own)
+        weights = self._weights
+        points = self._shared_points + sum(round(weights[n] * clamp(own[n].share), 1)
+                                           for n in self._own)
+        return max(0, min(100, round(points / self._total * 100)))
+
+    def score(self, own: Mapping[str, Part]) -> Score:
+        self._check(own)
+        components = tuple(
+            self._shared[n] if n in self._shared else _component(n, w, own[n])
+            for n, w in self._weights.items()
         )
-        for name, part in parts.items()
-    ]
-    total = sum(c.points for c in components) / sum(WEIGHTS[n] for n in parts) * 100
-    return max(0, min(100, round(total))), components
+        total = sum(c["points"] for c in components) / self._total * 100
+        return Score(max(0, min(100, round(total))), components)
+
+
+def combine(weights: Mapping[str, float], parts: Mapping[str, Part]) -> Score:
+    """``parts`` must name exactly the weighted components."""
+    return Scorer(weights).score(parts)

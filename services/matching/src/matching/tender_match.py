@@ -1,29 +1,22 @@
-"""Which structures could answer a tender, and how good each lead is."""
+"""Which structures could answer a tender, and how good each lead is (in memory)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from chantiers_common.events.common_types import LeadKind, ServiceType
-from chantiers_common.events.matching import Lead
+from chantiers_common.events.common_types import LeadKind
 from chantiers_common.events.prospects import Tender
-from chantiers_common.events.structures import Activity
 
-from . import scoring
-from .classification import MATCH_THRESHOLD, SectorMatch, classify, sector_names
-from .db import activities, structures
-from .eligibility import Place, area_fit
-from .leads import lead_id
-
-# BOAMP market type → the service types that can deliver it.
-_SERVICE_TYPES = {
-    "SERVICES": {ServiceType.SERVICE, ServiceType.STAFF_PROVISION},
-    "TRAVAUX": {ServiceType.SERVICE, ServiceType.STAFF_PROVISION},
-    "FOURNITURES": {ServiceType.GOODS},
-}
+from . import components as c
+from .catalog import ActivityEntry
+from .classification import MATCH_THRESHOLD, SectorMatch, classify
+from .context import MatchContext
+from .eligibility import AreaFit, area_fit, service_type_fits, wanted_service_types
+from .leads import BestPerStructure, ScoredLead, lead_data, lead_template
+from .places import Place
+from .scoring import Part, Scorer
 
 
 def sectors_of(tender: Tender) -> list[SectorMatch]:
@@ -31,70 +24,91 @@ def sectors_of(tender: Tender) -> list[SectorMatch]:
     return [m for m in matches if m.confidence >= MATCH_THRESHOLD]
 
 
-def service_type_fits(tender: Tender, activity: Activity) -> bool:
-    wanted: set[ServiceType] = set()
-    for market_type in tender.market_types:
-        wanted |= _SERVICE_TYPES.get(market_type.upper(), set())
-    # Unknown market type: not a mismatch.
-    return not wanted or bool(wanted & set(activity.service_types))
+def tender_place(tender: Tender) -> Place:
+    loc = tender.location
+    return Place(tuple(tender.departments), tender.commune_insee,
+                 loc.lat if loc else None, loc.lon if loc else None)
 
 
-def score_pair(tender: Tender, activity: Activity, sector: SectorMatch, now: datetime,
-               ) -> Lead | None:
-    place = Place(tuple(tender.departments), tender.commune_insee, tender.location)
-    fit = area_fit(activity, place)
-    if not fit.eligible or not service_type_fits(tender, activity):
-        return None
-    deadline = scoring.deadline_part(tender.deadline, now)
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    activity: ActivityEntry
+    match: SectorMatch
+    fit: AreaFit
+    parts: dict[str, Part]
+
+
+def match_tender(
+    tender: Tender,
+    ctx: MatchContext,
+    now: datetime,
+    *,
+    key: str | None = None,
+    sectors: list[SectorMatch] | None = None,
+    activities: Iterable[ActivityEntry] | None = None,
+) -> list[ScoredLead]:
+    """The best lead per structure (none when the deadline has passed).
+
+    ``key``: the prospect the leads are about (a correction notice updates the leads of
+    the tender it corrects). ``activities``: only these (a backfill rescoring one
+    structure); by default every activity of the catalog that may reach the place.
+    """
+    deadline = c.deadline_part(tender.deadline, now)
     if deadline is None:
-        return None
-    score, components = scoring.combine({
-        "sector": scoring.sector_part(sector_names().get(sector.slug, sector.slug),
-                                      sector.confidence,
-                                      sector.evidence),
-        "distance": scoring.distance_part(fit.distance_km, fit.reason, activity.area.radius_km),
-        "social": scoring.social_part(tender),
-        "deadline": deadline,
-    })
-    return Lead(
-        id=lead_id(activity.structure_siret, LeadKind.TENDER.value, tender.idweb),
-        version=1,
-        kind=LeadKind.TENDER,
-        structure_siret=activity.structure_siret,
-        prospect_ref=tender.idweb,
-        title=tender.title,
-        counterpart=tender.buyer.name,
-        counterpart_siret=tender.buyer.siret,
-        sector=sector.slug,
-        sectors=[sector.slug],
-        departments=list(tender.departments),
-        place=", ".join(tender.departments) or None,
-        distance_km=None if fit.distance_km is None else round(fit.distance_km, 1),
-        deadline=tender.deadline,
-        url=tender.url,
-        score=score,
-        components=components,
-        reasons=[c.reason for c in components if c.points > 0],
-        scored_at=now,
-    )
-
-
-async def candidates(session: AsyncSession, tender: Tender, now: datetime) -> list[Lead]:
-    matches = {m.slug: m for m in sectors_of(tender)}
-    if not matches:
         return []
-    rows = (
-        await session.execute(
-            select(activities.c.data)
-            .join(structures, structures.c.siret == activities.c.siret)
-            .where(activities.c.sector.in_(matches), ~activities.c.removed, structures.c.active)
-        )
-    ).all()
-    best: dict[str, Lead] = {}
-    for row in rows:
-        activity = Activity.model_validate(row.data)
-        lead = score_pair(tender, activity, matches[activity.sector], now)
-        if lead and (lead.structure_siret not in best
-                     or lead.score > best[lead.structure_siret].score):
-            best[lead.structure_siret] = lead
-    return list(best.values())
+    sectors = sectors_of(tender) if sectors is None else sectors
+    if not sectors:
+        return []
+    catalog = ctx.catalog
+    place, wanted = tender_place(tender), wanted_service_types(tender.market_types)
+    scorer = Scorer(ctx.config.weights(LeadKind.TENDER), {
+        "deadline": deadline,
+        "buyer_history": c.buyer_history_part(tender.buyer.siret, ctx.history.siae_contracts(
+            tender.buyer.siret, catalog.structures)),
+        "freshness": c.freshness_part(tender.published_on, now.date()),
+    })
+    by_sector = {m.slug: m for m in sectors}
+    if activities is None:
+        pool: Iterable[ActivityEntry] = [a for m in sectors for a in catalog.near(m.slug, place)]
+    else:
+        pool = [a for a in activities if a.sector in by_sector]
+    reference_km = ctx.config.rules.reference_km
+    confirmed: dict[str, Part] = {}  # the sector part of confirmed activities, per sector
+    best: BestPerStructure[_Candidate] = BestPerStructure()
+    for a in pool:
+        if not catalog.structure_active(a.siret) or not service_type_fits(wanted, a):
+            continue
+        fit = area_fit(a, place)
+        if not fit.eligible:
+            continue
+        match = by_sector[a.sector]
+        structure = catalog.structure(a.siret)
+        sector = None if a.suggested else confirmed.get(a.sector)
+        if sector is None:
+            sector = c.sector_part(ctx.sector_name(match.slug), match.confidence,
+                                   match.evidence, a)
+            if not a.suggested:
+                confirmed[a.sector] = sector
+        parts = {
+            "sector": sector,
+            "distance": c.distance_part(fit, reference_km),
+            "social": c.social_part(tender, structure.kind if structure else None),
+            "amount": c.amount_part(tender, structure),
+        }
+        best.offer(a.siret, scorer.value(parts), a.id, _Candidate(a, match, fit, parts))
+    template = lead_template(
+        kind=LeadKind.TENDER.value, prospect_ref=key or tender.idweb, title=tender.title,
+        counterpart=tender.buyer.name, counterpart_siret=tender.buyer.siret,
+        departments=list(tender.departments),
+        place=tender.place or ", ".join(tender.departments) or None,
+        deadline=tender.deadline, url=tender.url, scored_at=now,
+    )
+    department = tender.departments[0] if tender.departments else None
+    leads = []
+    for cand in best.winners():
+        score = scorer.score(cand.parts)
+        data = lead_data(template, structure_siret=cand.activity.siret, sector=cand.match.slug,
+                         distance_km=cand.fit.distance_km, score=score)
+        leads.append(ScoredLead(data, score.fingerprint, cand.activity.id,
+                                department=department))
+    return leads
