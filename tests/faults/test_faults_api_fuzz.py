@@ -39,38 +39,54 @@ def api(module_env: IsolatedEnv, data_dir: Path) -> Iterator[dict[str, ServicePr
         yield procs
 
 
-def fuzz(service: ServiceProcess, token: str, per_operation: int) -> tuple[int, list[str]]:
-    """Every operation of the service's OpenAPI, ``per_operation`` generated cases each
-    (fewer when the schema allows fewer); returns the cases run and the failures."""
+def fuzz_operation(operation: schemathesis.APIOperation, token: str,
+                   examples: int) -> tuple[int, str | None]:
+    """Up to ``examples`` generated cases of one operation (fewer when its schema allows
+    fewer: a route without parameters has one); returns the cases run and the failure."""
+    count = 0
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case: schemathesis.Case) -> None:
+        nonlocal count
+        count += 1
+        case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+    try:
+        run()
+    except (Exception, BaseExceptionGroup) as exc:  # every failing operation reported
+        return count, f"{operation.label}: {str(exc)[:800]}"
+    return count, None
+
+
+def fuzz(service: ServiceProcess, token: str, target: int) -> tuple[int, int, list[str]]:
+    """Every operation of the service's OpenAPI until ``target`` cases have run in all:
+    the budget left by operations whose schema allows few cases (``/healthz``) goes to the
+    ones with parameters. Returns the cases run, the operations and the failures."""
     schema = schemathesis.openapi.from_url(f"{service.url}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
     count = 0
     failures: list[str] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=per_operation, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def run(case: schemathesis.Case) -> None:
-            nonlocal count
-            count += 1
-            case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
-                                   checks=CHECKS)
-
-        try:
-            run()
-        except (Exception, BaseExceptionGroup) as exc:  # every failing operation reported
-            failures.append(f"{operation.label}: {str(exc)[:800]}")
-    return count, failures
+    open_ops = list(operations)
+    while open_ops and count < target and not failures:
+        per_operation = max(20, -(-(target - count) // len(open_ops)) * 2)
+        still_open = []
+        for operation in open_ops:
+            ran, failure = fuzz_operation(operation, token, per_operation)
+            count += ran
+            if failure:
+                failures.append(failure)
+            elif ran >= per_operation:  # its schema has room for more cases
+                still_open.append(operation)
+        open_ops = still_open
+    return count, len(operations), failures
 
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_no_5xx_and_no_schema_violation(api: dict[str, ServiceProcess], module_env: IsolatedEnv,
                                         name: str) -> None:
-    operations = sum(1 for _ in schemathesis.openapi.from_url(
-        f"{api[name].url}/openapi.json").get_all_operations())
-    per_operation = max(20, -(-MIN_CASES // operations) * 2)
-    count, failures = fuzz(api[name], module_env.admin_token, per_operation)
+    count, operations, failures = fuzz(api[name], module_env.admin_token, MIN_CASES)
     print(f"{name}: {count} generated cases over {operations} operations")
     assert not failures, "\n".join(failures)
     assert count >= MIN_CASES, count

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 
 from chantiers_common.events.matching import Lead
+from chantiers_common.paging import Offset
 from chantiers_common.service import ServiceContext, service_context
 
 from .classification import sector_names
@@ -58,7 +59,7 @@ async def list_leads(
     kind: Literal["tender", "award", "company"] | None = None,
     min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
     open: bool = True,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> LeadPageOut:
     """Leads, best first (score, then most recent). ``open``: only active leads whose

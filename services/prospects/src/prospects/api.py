@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 
 from chantiers_common.events.prospects import Company, Tender
+from chantiers_common.paging import Offset
 from chantiers_common.service import ServiceContext, service_context
 
 from .queries import (
@@ -37,7 +38,6 @@ Text = Annotated[str | None, Query(
     min_length=2, max_length=200,
     description="Words to find (accents ignored; each word also as a prefix)")]
 LOCK_NOT_AVAILABLE = "55P03"
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Limit = Annotated[int, Query(ge=1, le=200)]
 
 

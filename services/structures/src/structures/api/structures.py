@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from chantiers_common.paging import Offset
+
 from .. import queries
 from ..changes import structures as changes
 from ..errors import NotFound
@@ -34,7 +36,7 @@ async def search_structures(
     near: Annotated[str | None, Query(description="Point « lat,lon » (WGS84)")] = None,
     radius_km: Annotated[float | None, Query(description="Rayon autour de « near »")] = None,
     active: Annotated[bool, Query(description="false : les désactivées")] = True,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> StructurePage:
     """Structures matching every filter given; nearest first with ``near``, else by name."""
