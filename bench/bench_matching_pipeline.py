@@ -270,7 +270,8 @@ async def main() -> None:
         if args.profile:
             assert replicas[0].proc is not None
             spy = await asyncio.create_subprocess_exec(
-                "uvx", "--from", "py-spy", "py-spy", "record", "-p", str(replicas[0].proc.pid),
+                str(Path(sys.executable).with_name("py-spy")), "record",
+                "-p", str(replicas[0].proc.pid),
                 "-o", str(args.profile), "--format", "raw", "-r", "200", "--nonblocking")
         pids = {r.proc.pid for r in replicas if r.proc is not None}
         cpu_before = cpu_seconds(pids)

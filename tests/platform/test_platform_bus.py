@@ -206,3 +206,35 @@ async def test_the_outbox_relay_keeps_the_writer_trace(isolated_env):
         await probe.wait_seen(1)
         assert await probe.ctx.relay.pending() == 0
     assert traces == [writer_trace]
+
+
+async def test_one_failing_event_in_a_batch_does_not_hold_the_others(isolated_env):
+    """Events arriving together share a transaction; when one fails, the batch is rolled
+    back and each is handled again on its own: only the failing one is retried."""
+    bad_siret = "80746931700018"
+    calls: dict[str, int] = {}
+
+    async def picky(session: Any, envelope: Envelope[Any]) -> None:
+        siret = envelope.data.structure.siret
+        calls[siret] = calls.get(siret, 0) + 1
+        if siret == bad_siret:
+            raise RuntimeError("this one is broken")
+        await record(session, envelope)
+
+    good = [f"{n:014d}" for n in range(1, 20)]
+    async with start_probe(isolated_env, picky) as probe:
+        bodies = [body_of(structure_event(s)) for s in [*good[:10], bad_siret, *good[10:]]]
+        connection = await aio_pika.connect(isolated_env.amqp_url)
+        async with connection:
+            channel = await connection.channel(publisher_confirms=True)
+            exchange = await channel.get_exchange("chantiers.events")
+            await asyncio.gather(*(exchange.publish(aio_pika.Message(b, delivery_mode=2),
+                                                    routing_key=ROUTING_KEY) for b in bodies))
+        await probe.wait_seen(len(good))
+        letters = await dead_letters(isolated_env, "probe", 1)
+        assert await probe.seen_count() == len(good)
+    assert "this one is broken" in str(letters[0].headers[REASON_HEADER])
+    assert calls[bad_siret] >= isolated_env.settings().max_retries + 1
+    # Each good one ran at most twice (in a batch rolled back, then alone) and was
+    # recorded once.
+    assert all(1 <= calls[s] <= 2 for s in good), calls

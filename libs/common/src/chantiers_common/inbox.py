@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from .tables import inbox_table
+
+_inbox = inbox_table(MetaData())
 
 _CLAIM = text(
     "INSERT INTO inbox (event_id, event_type) VALUES (:id, :type) "
@@ -21,3 +26,14 @@ async def claim(session: AsyncSession, event_id: uuid.UUID, event_type: str) -> 
     """True the first time this event id is seen by this service."""
     result = await session.execute(_CLAIM, {"id": event_id, "type": event_type})
     return result.first() is not None
+
+
+async def claim_many(session: AsyncSession, events: list[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
+    """Claim several event ids in one statement; returns those seen for the first time."""
+    if not events:
+        return set()
+    rows = (await session.execute(
+        insert(_inbox).values([{"event_id": i, "event_type": t} for i, t in events])
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(_inbox.c.event_id))).all()
+    return {row.event_id for row in rows}

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from . import db, migrations, telemetry
 from .bus import topology
-from .bus.publisher import EventPublisher
+from .bus.channel_publisher import ChannelPublisher
 from .outbox import OutboxRelay
 from .settings import Settings, get_settings
 
@@ -71,10 +71,14 @@ async def publish_pending(shot: OneShot, *, batch_size: int = 1000) -> int:
     await broker.connect()
     try:
         await topology.declare(broker, None, shot.settings.retry_delay_ms)
-        relay = OutboxRelay(shot.engine, EventPublisher(broker), batch_size=batch_size)
-        total = 0
-        while published := await relay.drain_once():
-            total += published
-        return total
+        channel = await ChannelPublisher(shot.settings.amqp_url, app_id=shot.service).connect()
+        try:
+            relay = OutboxRelay(shot.engine, channel, batch_size=batch_size)
+            total = 0
+            while published := await relay.drain_once():
+                total += published
+            return total
+        finally:
+            await channel.close()
     finally:
         await broker.stop()

@@ -18,14 +18,13 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from opentelemetry import context as otel_context
-from opentelemetry import propagate
+from opentelemetry import propagate, trace
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from prometheus_client import Counter, Gauge
 from sqlalchemy import MetaData, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from .bus.publisher import EventPublisher
+from .bus.publisher import RawPublisher
 from .events import Contract, Envelope
 from .tables import outbox_table
 
@@ -33,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # A table object for queries only; each service creates the real table in its migrations.
 _outbox = outbox_table(MetaData())
+
+_tracer = trace.get_tracer("chantiers.outbox")
 
 PUBLISHED = Counter("chantiers_outbox_published_total", "Events published by the relay", ["type"])
 PENDING = Gauge("chantiers_outbox_pending", "Events written but not yet published")
@@ -98,7 +99,7 @@ class OutboxRelay:
     def __init__(
         self,
         engine: AsyncEngine,
-        publisher: EventPublisher,
+        publisher: RawPublisher,
         *,
         listen_dsn: str | None = None,
         batch_size: int = 500,
@@ -144,20 +145,35 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, row: Any) -> None:
-        # Restore the writer's trace context: the publish span (and so the consumer's
-        # spans) belong to the trace of whatever wrote the event.
-        token = otel_context.attach(propagate.extract(row.headers or {}))
-        try:
-            await self._publisher.publish_raw(
-                body=row.body,
-                routing_key=row.routing_key,
-                event_id=str(row.event_id),
-                event_type=row.event_type,
-                version=row.version,
-            )
-        finally:
-            otel_context.detach(token)
+        # The writer's trace context travels with the event: the consumer's spans belong
+        # to the trace of whatever wrote it. A publish span is recorded only for sampled
+        # traces (it costs more than the publish itself).
+        stored = dict(row.headers or {})
+        parent = propagate.extract(stored)
+        headers = stored
+        if trace.get_current_span(parent).get_span_context().trace_flags.sampled:
+            with _tracer.start_as_current_span(
+                f"{row.routing_key} publish", context=parent, kind=trace.SpanKind.PRODUCER,
+                attributes={"messaging.system": "rabbitmq",
+                            "messaging.destination.name": row.routing_key,
+                            "messaging.message.id": str(row.event_id)},
+            ):
+                headers = {}
+                propagate.inject(headers)
+                await self._send(row, headers)
+        else:
+            await self._send(row, headers)
         PUBLISHED.labels(row.event_type).inc()
+
+    async def _send(self, row: Any, headers: dict[str, str]) -> None:
+        await self._publisher.publish_raw(
+            body=row.body,
+            routing_key=row.routing_key,
+            event_id=str(row.event_id),
+            event_type=row.event_type,
+            version=row.version,
+            headers=headers,
+        )
 
     async def run(self) -> None:
         """Run until cancelled: drain, then wait for a NOTIFY or the idle poll."""

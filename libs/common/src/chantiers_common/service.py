@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from . import db, migrations, telemetry
 from .bus import topology
+from .bus.channel_publisher import ChannelPublisher
 from .bus.consumer import EventConsumer, Handler
 from .bus.publisher import EventPublisher
 from .outbox import OutboxRelay
@@ -109,6 +110,8 @@ def build_broker(
             topology.ConsumerQueue(spec.name, tuple(spec.consumer_bindings)),
             spec.handlers,
             max_retries=settings.max_retries,
+            batch=settings.consumer_batch,
+            batch_wait_s=settings.consumer_batch_wait_ms / 1000,
         )
         consumer.attach(broker)
     for router in spec.bus_routers:
@@ -163,9 +166,17 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
             await engine.dispose()
             raise
         publisher = EventPublisher(broker)
+        try:
+            channel = await ChannelPublisher(settings.amqp_url, app_id=spec.name).connect()
+        except Exception as exc:
+            await broker.stop()
+            await engine.dispose()
+            raise DependencyUnavailable(
+                f"{spec.name}: cannot reach RabbitMQ at {redact(settings.amqp_url)}: {exc}"
+            ) from exc
         relay = OutboxRelay(
             engine,
-            publisher,
+            channel,
             listen_dsn=db.asyncpg_dsn(settings, settings.database_name(spec.name)),
             batch_size=spec.relay_batch_size,
         )
@@ -182,6 +193,7 @@ def build_app(spec: ServiceSpec, settings: Settings | None = None) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await channel.close()
             await broker.stop()
             await engine.dispose()
             telemetry.shutdown_tracing()

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # A message that failed this many times goes to the dead-letter queue.
     max_retries: int = 3
     retry_delay_ms: int = 2000
+    # Events handled in one transaction (1: one transaction per event), gathered for at
+    # most this long.
+    consumer_batch: int = 64
+    consumer_batch_wait_ms: float = 2.0
 
     pg_host: str = "127.0.0.1"
     pg_port: int = 5442

@@ -1,24 +1,25 @@
 """Consuming events: validation, idempotent handling, retries and dead letters.
 
 Each service has one queue (see :mod:`.topology`) and one :class:`EventConsumer` that
-dispatches envelopes to handlers by event type. A handler runs inside one database
+dispatches envelopes to handlers by event type. A handler runs inside a database
 transaction that also records the event id in the service's inbox, so that a redelivered
-event changes nothing (see :mod:`chantiers_common.inbox`).
+event changes nothing (see :mod:`chantiers_common.inbox`); events that arrive together
+share that transaction (see :mod:`.batching`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitRouter
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from .. import inbox
-from ..events import Envelope, InvalidEvent, UnknownEvent, parse_envelope
+from ..events import InvalidEvent, UnknownEvent, parse_envelope
+from .batching import Handler, TransactionBatcher
 from .messages import (
     ORIGINAL_QUEUE_HEADER,
     ORIGINAL_ROUTING_KEY_HEADER,
@@ -29,7 +30,6 @@ from .topology import ConsumerQueue, dlq_exchange
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
 
 EVENTS_HANDLED = Counter(
     "chantiers_events_handled_total", "Events handled by a consumer", ["queue", "type", "outcome"]
@@ -50,12 +50,16 @@ class EventConsumer:
         handlers: Mapping[str, Handler],
         *,
         max_retries: int = 3,
+        batch: int = 64,
+        batch_wait_s: float = 0.002,
     ) -> None:
         self.queue = queue
         self.handlers = dict(handlers)
         self._max_retries = max_retries
         self._broker: RabbitBroker | None = None
-        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._batch = batch
+        self._batch_wait_s = batch_wait_s
+        self._batcher: TransactionBatcher | None = None
 
     def attach(self, router: RabbitRouter | RabbitBroker) -> None:
         """Register the subscriber (the queue itself is declared by the topology)."""
@@ -78,7 +82,8 @@ class EventConsumer:
     def bind(self, broker: RabbitBroker, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Give the consumer its broker (for dead letters) and database, before it starts."""
         self._broker = broker
-        self._sessions = sessions
+        self._batcher = TransactionBatcher(sessions, max_batch=self._batch,
+                                           wait_s=self._batch_wait_s)
 
     async def _on_message(self, body: bytes, message: RabbitMessage) -> None:
         raw = message.raw_message
@@ -94,14 +99,9 @@ class EventConsumer:
             EVENTS_HANDLED.labels(self.queue.name, envelope.type, "ignored").inc()
             await message.ack()
             return
-        assert self._sessions is not None, "bind() was not called"
+        assert self._batcher is not None, "bind() was not called"
         try:
-            async with self._sessions.begin() as session:
-                if await inbox.claim(session, envelope.id, envelope.type):
-                    await handler(session, envelope)
-                    outcome = "handled"
-                else:
-                    outcome = "duplicate"
+            outcome = await self._batcher.handle(envelope, handler)
         except asyncio.CancelledError:
             # Shutting down: leave the message unacked; RabbitMQ redelivers it.
             raise

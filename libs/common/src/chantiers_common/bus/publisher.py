@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from faststream.rabbit import RabbitBroker
 
 from ..events import Contract, Envelope
 from .messages import message_properties
 from .topology import events_exchange
+
+
+class RawPublisher(Protocol):
+    """What the outbox relay needs: publish one serialised event."""
+
+    async def publish_raw(self, *, body: bytes | str, routing_key: str, event_id: str,
+                          event_type: str, version: int,
+                          headers: dict[str, Any] | None = None) -> None: ...
 
 
 class EventPublisher:
