@@ -19,7 +19,9 @@ def queue_depths(management_url: str, vhost: str) -> dict[str, int]:
                          auth=("guest", "guest"), timeout=60)
     response.raise_for_status()
     return {
-        q["name"]: int(q.get("messages", 0) or 0)
+        # Just after a broker restart the API lists a queue before its first statistics
+        # are in: no figure is not an empty queue, so it counts as busy (-1) until known.
+        q["name"]: int(q["messages"]) if q.get("messages") is not None else -1
         for q in response.json()
         # The event log is a stream: it keeps every event by design.
         if q.get("type") != "stream" and not q["name"].endswith(".dlq")
