@@ -17,6 +17,7 @@ from chantiers_common.settings import Settings
 from . import api, counters
 from .digests import make_digest_loop
 from .handlers import BINDINGS, Handlers
+from .link_guard import LinkGuard
 from .options import Clock, NotifyOptions, system_clock
 from .sender import make_sender_loop
 from .webhooks import api as webhooks_api
@@ -37,7 +38,7 @@ def make_spec(clock: Clock = system_clock, options: NotifyOptions | None = None,
                     "answers, and forwards public events to subscribed systems (webhooks).",
         consumer_bindings=BINDINGS,
         handlers=Handlers(clock, options).table(),
-        routers=[api.router, webhooks_api.router],
+        routers=[api.make_router(LinkGuard(options)), webhooks_api.router],
         counters=counters.counts,
         background=[make_sender_loop(clock, options), make_digest_loop(clock, options),
                     webhook_consumer, make_webhook_loop(options)],

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Clock = Callable[[], datetime]
 
@@ -52,3 +54,31 @@ class NotifyOptions(BaseSettings):
     webhook_timeout_s: float = Field(10.0, gt=0)
     webhook_idle_s: float = Field(0.5, gt=0)
     webhook_batch: int = Field(50, ge=1)
+
+    # Public link pages (one-click answers, unsubscribe), per client address and per
+    # process (link_guard.py). A person clicks a few buttons a minute; an office behind
+    # one address has a few people: 30 a minute with bursts of 20 never stops them, and
+    # holds a script to one request every 2 s.
+    link_rate_per_minute: float = Field(30.0, gt=0)
+    link_burst: int = Field(20, ge=1)
+    # Links that do not verify (forged or cut): 5 in a row, then one every 3 minutes. A
+    # person with a link cut by their mail client retries two or three times; guessing
+    # tokens becomes hopeless (it already was: they are HMAC-signed).
+    link_failures_per_hour: float = Field(20.0, gt=0)
+    link_failure_burst: int = Field(5, ge=1)
+    # Clients remembered at most, per limit (a few hundred bytes each).
+    link_limiter_max_clients: int = Field(10_000, ge=1)
+    # Reverse proxies whose X-Forwarded-For is believed: addresses or networks, comma
+    # separated ("10.0.0.5, 10.1.0.0/16"). None by default: the socket peer is the client.
+    link_trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=list)
+
+    @field_validator("link_trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            # strict=False: "10.0.0.5/8" means the network 10.0.0.0/8, not an error.
+            return [ip_network(str(part).strip(), strict=False) for part in value]
+        return value

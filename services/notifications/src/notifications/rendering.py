@@ -149,6 +149,8 @@ def render_page(kind: PageKind, **ctx: Any) -> str:
     ``expired``, ``wrong_purpose``).
     ``kind="unsubscribe"``: ``state`` is ``confirm`` (with ``action_url``), ``done``, or
     a link error kind.
+    Either kind: ``state="rate_limited"`` (with ``wait_s``, the ``Retry-After``) when
+    too many requests came from the same address.
     """
     if kind not in ("feedback", "unsubscribe"):
         raise ValueError(f"unknown page kind {kind!r}")
@@ -156,4 +158,5 @@ def render_page(kind: PageKind, **ctx: Any) -> str:
     ctx.setdefault("outcome_label", None)
     ctx.setdefault("action_url", None)
     ctx.setdefault("email", None)
+    ctx.setdefault("wait_s", None)
     return render(f"{kind}_page.html.j2", **ctx)

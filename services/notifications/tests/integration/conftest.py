@@ -20,6 +20,7 @@ from typing import Any
 import aio_pika
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from chantiers_common.events import Contract, Envelope
@@ -140,14 +141,21 @@ async def until(predicate: Callable[[], Any], timeout: float = 30, what: str = "
 class Service:
     """One notifications service and what a test needs around it."""
 
-    def __init__(self, env: IsolatedEnv, ctx: ServiceContext, client: httpx.AsyncClient,
+    def __init__(self, env: IsolatedEnv, app: FastAPI, client: httpx.AsyncClient,
                  clock: FakeClock, bus: BusSpy) -> None:
         self.env = env
-        self.ctx = ctx
+        self.app = app
+        self.ctx: ServiceContext = app.state.ctx
         self.http = client
         self.clock = clock
         self.bus = bus
         self._publisher: aio_pika.abc.AbstractRobustConnection | None = None
+
+    def http_from(self, address: str) -> httpx.AsyncClient:
+        """A client whose requests come from ``address`` (``self.http``: 127.0.0.1)."""
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app,
+                                                               client=(address, 40000)),
+                                 base_url="http://notifications")
 
     async def publish(self, payload: Contract, *, event_id: uuid.UUID | None = None,
                       occurred_at: datetime | None = None) -> Envelope[Any]:
@@ -232,7 +240,7 @@ def start_service(isolated_env: IsolatedEnv) -> Callable[..., Any]:
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport,
                                          base_url="http://notifications") as client:
-                service = Service(isolated_env, app.state.ctx, client, clock, bus)
+                service = Service(isolated_env, app, client, clock, bus)
                 try:
                     yield service
                 finally:

@@ -132,3 +132,50 @@ async def test_one_click_unsubscribe_takes_effect_at_once_and_is_published(
         assert (await service.http.post(path)).status_code == 200  # twice is fine
         await service.settle(0.5)
         assert len(service.bus.of("notifications.contact.unsubscribed")) == 1
+
+
+async def test_hammering_a_link_gets_429_while_other_clients_still_get_through(
+        start_service, new_contact, new_lead):
+    # One request every 10 s after a burst of 5, and 3 bad links: nothing refills during
+    # the test, whatever the machine's speed.
+    async with start_service(link_rate_per_minute=6, link_burst=5,
+                             link_failure_burst=3, link_failures_per_hour=20) as service:
+        message = await alerted(service, new_contact, new_lead, "c-hammer")
+        links = answer_links(message)
+
+        statuses = [(await service.http.get(links["Intéressé"])).status_code
+                    for _ in range(8)]
+        assert statuses == [200] * 5 + [429] * 3
+        refused = await service.http.get(links["Intéressé"])
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 10
+        assert refused.headers["content-type"].startswith("text/html")
+        assert "Trop de demandes" in refused.text
+        assert "Rien n’a été enregistré" in refused.text
+
+        # A colleague elsewhere clicking their own button is not concerned.
+        async with service.http_from("203.0.113.7") as colleague:
+            page = await colleague.get(links["Gagné"])
+        assert page.status_code == 200 and "«&nbsp;Gagné&nbsp;»" in page.text
+
+        # Someone trying forged tokens is stopped after 3, before their token is even
+        # looked at: a good link from the same address gets no answer either.
+        token = links["Perdu"].rsplit("/", 1)[1]
+        async with service.http_from("198.51.100.23") as guesser:
+            for n in range(3):
+                forged = await guesser.get(f"/feedback/{token[:-4]}{n:04d}")
+                assert forged.status_code == 400
+            blocked = await guesser.get(links["Perdu"])
+            assert blocked.status_code == 429
+            assert int(blocked.headers["Retry-After"]) == 180
+            assert "Trop de demandes" in blocked.text
+            assert (await guesser.post(unsubscribe_path(message))).status_code == 429
+
+        answers = await service.bus.wait_for("notifications.feedback.recorded", 2)
+        assert [a["data"]["outcome"] for a in answers] == ["interested", "won"]
+        await service.settle(1.0)
+        assert len(service.bus.of("notifications.feedback.recorded")) == 2
+        [stored] = await service.sql("SELECT outcome FROM feedback")
+        assert stored.outcome == "won"
+        [row] = await service.sql("SELECT unsubscribed_at FROM contacts")
+        assert row.unsubscribed_at is None

@@ -29,6 +29,16 @@ def test_link_error_pages_say_nothing_was_recorded(kind, state, title):
     assert "Rien n’a été enregistré." in page
 
 
+@pytest.mark.parametrize("kind", ["feedback", "unsubscribe"])
+@pytest.mark.parametrize(("wait_s", "when"), [(2, "quelques instants"), (60, "1 minute."),
+                                              (180, "3 minutes")])
+def test_rate_limited_pages_say_when_to_try_again(kind, wait_s, when):
+    page = render_page(kind, state="rate_limited", wait_s=wait_s)
+    assert "<title>Trop de demandes – Chantiers agiles</title>" in page
+    assert f"réessayer dans {when}" in page
+    assert "Rien n’a été enregistré." in page
+
+
 def test_confirmation_forms_post_to_the_given_url():
     url = "https://pistes.chantiers-agiles.fr/unsubscribe/TOKEN"
     page = render_page("unsubscribe", state="confirm", action_url=url, email="a@b.fr")
