@@ -42,7 +42,9 @@ def test_one_tender_travels_through_all_four_services_in_one_trace(
                 "--replay-today")
         wait_quiet(urls, management, env.vhost, timeout=300)
 
-        leads = httpx.get(f"{procs['matching'].url}/leads", params={"limit": 500}).json()
+        # The admin token sees every structure's leads (a structure token, only its own).
+        leads = httpx.get(f"{procs['matching'].url}/leads", params={"limit": 500},
+                          headers={"Authorization": f"Bearer {env.admin_token}"}).json()
         assert leads["total"] >= 1
         lead_by_id = {lead["id"]: lead for lead in leads["items"]}
         stats = procs["notifications"].get("/stats").json()

@@ -7,7 +7,7 @@ The registry (``chantiers_common.events.CONTRACTS``) is the only source: every r
 of every contract is a channel (an AMQP routing key on the ``chantiers.events`` topic
 exchange), every contract version a message whose payload is the envelope schema of
 ``json_schemas()``, every producer a ``send`` operation. Contracts marked ``internal``
-(personal data) are documented too, flagged ``x-internal: true``: they are never
+(personal data, access control) are documented too, flagged ``x-internal: true``: they are never
 forwarded to webhooks, and other systems must not rely on receiving them.
 
 The JSON Schemas that pydantic nests under ``$defs`` are moved to ``components/schemas``
@@ -47,9 +47,10 @@ To subscribe, bind a queue of your own to the exchange with the routing keys (or
 patterns such as `matching.lead.*`) of the channels below, and validate each body against
 its message's payload schema. Ignore fields you do not know (minor versions add optional
 fields); a new `version` of a type is a new message here. Channels marked
-`x-internal: true` carry personal data (staff contacts) and are for the services of the
-system only. Systems that cannot reach the broker can receive the public events as signed
-HTTP calls instead: `POST /subscriptions` on the notifications service (see the README).
+`x-internal: true` carry personal data (staff contacts) or access control (structure
+tokens, as hashes; the audit trail) and are for the services of the system only. Systems
+that cannot reach the broker can receive the public events as signed HTTP calls instead:
+`POST /subscriptions` on the notifications service (see the README).
 """
 
 
@@ -149,8 +150,8 @@ def build() -> dict[str, Any]:
                 "title": f"{contract.event_type} from {producer}",
                 "description": (
                     f"Routing key `{routing_key}` on the `{EVENTS_EXCHANGE}` topic exchange."
-                    + (" Internal: personal data, not for other systems, never sent to "
-                       "webhooks." if contract.internal else "")),
+                    + (" Internal: personal data or access control, not for other "
+                       "systems, never sent to webhooks." if contract.internal else "")),
                 "messages": {},
                 "bindings": {"$ref": "#/components/channelBindings/events"},
                 "x-internal": contract.internal,

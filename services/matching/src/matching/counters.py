@@ -19,6 +19,10 @@ async def counts(ctx: ServiceContext) -> dict[str, int]:
                    (SELECT count(*) FROM companies WHERE active) AS companies,
                    (SELECT count(*) FROM leads WHERE status = 'active') AS leads,
                    (SELECT count(*) FROM leads WHERE status = 'withdrawn') AS leads_withdrawn,
-                   (SELECT count(*) FROM backfill_jobs) AS pending_backfills
+                   (SELECT count(*) FROM backfill_jobs) AS pending_backfills,
+                   (SELECT count(*) FROM access_tokens WHERE token_sha256 IS NOT NULL
+                      AND revoked_at IS NULL) AS access_tokens,
+                   (SELECT count(*) FROM access_tokens
+                      WHERE revoked_at IS NOT NULL) AS access_tokens_revoked
             """)
     return {key: int(value) for key, value in row.items()}

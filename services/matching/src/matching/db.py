@@ -165,5 +165,20 @@ evidence = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Structure tokens, from structures' token events: who may read which structure's leads
+# through the API. Only the sha256 of each token; ``token_sha256`` is None for a token
+# whose revocation was seen before its issue (see ``access_store``).
+access_tokens = Table(
+    "access_tokens",
+    metadata,
+    Column("token_id", Text, primary_key=True),
+    Column("siret", Text, nullable=False),
+    Column("token_sha256", Text),
+    Column("issued_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("access_tokens_sha256", "token_sha256", unique=True),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)

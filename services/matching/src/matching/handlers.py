@@ -7,7 +7,8 @@ inbox claim already taken by the consumer).
   corrects; a cancellation or an award withdraws them (and leaves a tombstone);
 - awards with a social clause: leads on the winners;
 - companies, one by one or in bulk batches: matched against the catalog, set-based;
-- feedback: evidence per segment.
+- feedback: evidence per segment;
+- structure tokens issued and revoked: who may read which leads through the API.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from chantiers_common.events.prospects import Company, Tender
 from chantiers_common.events.structures import Activity, Structure
 
 from . import (
+    access_store,
     catalog_store,
     company_store,
     evidence_store,
@@ -90,6 +92,8 @@ class Handlers:
             "company.closed": self.on_company,
             "companies.bulk_loaded": self.on_companies,
             "feedback.recorded": self.on_feedback,
+            "token.issued": self.on_token_issued,
+            "token.revoked": self.on_token_revoked,
         }
 
     # --- the catalog ----------------------------------------------------------------
@@ -229,6 +233,17 @@ class Handlers:
         await evidence_store.record(await raw(session), data.lead_id, data.contact_id,
                                     data.outcome, data.recorded_at)
 
+    # --- API access -----------------------------------------------------------------
+    async def on_token_issued(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        data = env.data
+        await access_store.grant(await raw(session), data.token_id, data.siret,
+                                 data.token_sha256, data.issued_at)
+
+    async def on_token_revoked(self, session: AsyncSession, env: Envelope[Any]) -> None:
+        data = env.data
+        await access_store.revoke(await raw(session), data.token_id, data.siret,
+                                  data.revoked_at)
+
 
 BINDINGS = (
     "structures.structure.*",
@@ -237,4 +252,5 @@ BINDINGS = (
     "prospects.company.*",
     "prospects.companies.*",
     "notifications.feedback.recorded",
+    "structures.token.*",
 )

@@ -23,6 +23,9 @@ spec = ServiceSpec(
     routers=[api.router],
     counters=counters.counts,
     background=[loops.backfill_loop(state), loops.deadline_sweep],
+    # The API's admin token (the one structures checks too): without it, only structure
+    # tokens would open the API, and the operators' tools could not read it.
+    required_secrets=("admin_token",),
 )
 
 app = build_app(spec)

@@ -56,8 +56,11 @@ class Producer:
         await self._connection.close()
 
     async def publish(self, payload: Contract, *, occurred_at: datetime | None = None,
-                      producer: str | None = None) -> Envelope[Any]:
-        envelope = Envelope.wrap(payload, occurred_at=occurred_at, producer=producer)
+                      producer: str | None = None,
+                      event_id: uuid.UUID | None = None) -> Envelope[Any]:
+        """``event_id``: an event published before, delivered again (a redelivery)."""
+        envelope = Envelope.wrap(payload, occurred_at=occurred_at, producer=producer,
+                                 event_id=event_id)
         props = message_properties(event_id=str(envelope.id), event_type=envelope.type,
                                    version=envelope.version)
         await self._exchange.publish(
@@ -113,13 +116,23 @@ class LeadTap:
             await asyncio.sleep(0.1)
 
 
-class Api:
-    def __init__(self, url: str) -> None:
-        self.url = url
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
-    async def get(self, path: str, **params: Any) -> httpx.Response:
+
+class Api:
+    """Matching's HTTP API, called with the admin token unless told otherwise."""
+
+    def __init__(self, url: str, admin_token: str) -> None:
+        self.url = url
+        self.admin = bearer(admin_token)
+
+    async def get(self, path: str, *, headers: dict[str, str] | None = None,
+                  **params: Any) -> httpx.Response:
+        """``headers``: ``{}`` for no token at all, ``bearer(token)`` for another one."""
         async with httpx.AsyncClient(base_url=self.url, timeout=10) as client:
-            return await client.get(path, params=params)
+            return await client.get(path, params=params,
+                                    headers=self.admin if headers is None else headers)
 
     async def json(self, path: str, **params: Any) -> Any:
         response = await self.get(path, **params)
@@ -175,8 +188,8 @@ async def tap(module_env: IsolatedEnv, matching: ServiceProcess) -> AsyncIterato
 
 
 @pytest.fixture
-def api(matching: ServiceProcess) -> Api:
-    return Api(matching.url)
+def api(module_env: IsolatedEnv, matching: ServiceProcess) -> Api:
+    return Api(matching.url, module_env.admin_token)
 
 
 class Make:

@@ -48,7 +48,7 @@ def replicas(module_env: IsolatedEnv) -> Iterator[list[ServiceProcess]]:
 
 async def test_two_replicas_make_each_lead_once_with_increasing_versions(
         module_env: IsolatedEnv, replicas: list[ServiceProcess]) -> None:
-    make, api = Make(), Api(replicas[0].url)
+    make, api = Make(), Api(replicas[0].url, module_env.admin_token)
     async with Producer(module_env) as producer, LeadTap(module_env) as tap:
         structures = [make.structure(lat=45.76 + i / 100, lon=4.84) for i in range(3)]
         for structure in structures:

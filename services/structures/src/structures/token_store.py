@@ -1,5 +1,10 @@
 """Structure tokens in the database: issue (the token is returned once), revoke, and
-find who a presented token belongs to."""
+find who a presented token belongs to.
+
+Issuing and revoking publish ``token.issued`` / ``token.revoked`` through the outbox, in
+the same transaction as the token's row: matching, which serves the leads, learns the
+token's hash and its revocation from them and never from a call back here.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from chantiers_common import outbox
+from chantiers_common.events.structures import TokenIssued, TokenRevoked
 
 from . import store
 from .changes.audit import audit
@@ -30,24 +38,30 @@ async def issue(session: AsyncSession, principal: Principal, siret: str,
                 label: str | None = None) -> IssuedToken:
     await store.get_structure(session, siret)
     issued = issue_token()
+    moment = store.now()
     await session.execute(insert(tokens).values(id=issued.id, siret=siret, hash=issued.hash,
-                                                label=label, created_by=principal.token_id))
+                                                label=label, created_by=principal.token_id,
+                                                created_at=moment))
+    await outbox.add(session, TokenIssued(token_id=issued.id, siret=siret,
+                                          token_sha256=issued.hash, issued_at=moment))
     await audit(session, principal, "token.issue", siret, issued.id)
     return issued
 
 
 async def revoke(session: AsyncSession, principal: Principal, siret: str,
                  token_id: str) -> None:
+    moment = store.now()
     result = await session.execute(
         update(tokens).where(tokens.c.id == token_id, tokens.c.siret == siret,
                              tokens.c.revoked_at.is_(None))
-        .values(revoked_at=store.now()).returning(tokens.c.id))
+        .values(revoked_at=moment).returning(tokens.c.id))
     if result.first() is None:
         exists = await session.scalar(select(tokens.c.id).where(
             tokens.c.id == token_id, tokens.c.siret == siret))
         if exists is None:
             raise NotFound("token", f"aucun jeton {token_id} pour la structure {siret}")
-        return  # already revoked
+        return  # already revoked (and its event published then)
+    await outbox.add(session, TokenRevoked(token_id=token_id, siret=siret, revoked_at=moment))
     await audit(session, principal, "token.revoke", siret, token_id)
 
 

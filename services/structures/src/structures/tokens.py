@@ -10,11 +10,12 @@ constant time.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+
+from chantiers_common.events.structures import token_sha256
 
 # Makes a leaked token recognisable (secret scanners, logs) and tells it from the admin's.
 TOKEN_PREFIX = "cas_"
@@ -47,7 +48,9 @@ class IssuedToken:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    # The contract's digest: matching finds a presented token by the hash published in
+    # ``token.issued``, so both services must hash alike.
+    return token_sha256(token)
 
 
 def issue_token() -> IssuedToken:

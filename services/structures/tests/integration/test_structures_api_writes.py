@@ -6,6 +6,7 @@ tokens, and the audit trail of what the admin does."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -265,6 +266,13 @@ async def test_tokens_are_issued_once_listed_without_secret_and_revoked(loaded, 
     audit, = await bus.wait_count(1, "admin.action")
     assert (audit.data["action"], audit.data["target_id"]) == ("token.issue", token_id)
     assert token not in str(audit.body)
+    # Announced to matching (which protects the leads with it): its hash, never the token.
+    announced, = await bus.wait_count(1, "token.issued")
+    assert announced.routing_key == "structures.token.issued"
+    assert announced.data | {"issued_at": None} == {
+        "token_id": token_id, "siret": siret, "issued_at": None,
+        "token_sha256": hashlib.sha256(token.encode()).hexdigest()}
+    assert token not in str(announced.body)
     listed = (await loaded.http.get(f"/structures/{siret}/tokens",
                                     headers=loaded.admin())).json()
     mine, = [t for t in listed if t["id"] == token_id]
@@ -280,6 +288,14 @@ async def test_tokens_are_issued_once_listed_without_secret_and_revoked(loaded, 
                                      headers=loaded.bearer(token))
     assert refused.status_code == 401
     assert "invalid_token" in refused.headers["www-authenticate"]
+    again = await loaded.http.delete(f"/structures/{siret}/tokens/{token_id}",
+                                     headers=loaded.admin())
+    assert again.status_code == 204
+    # One revocation event, however many times it is revoked.
+    ended, = await bus.wait_count(1, "token.revoked")
+    assert ended.routing_key == "structures.token.revoked"
+    assert ended.data["token_id"] == token_id and ended.data["siret"] == siret
+    assert ended.data["revoked_at"] is not None
 
 
 async def test_a_token_from_the_command_line(loaded, records):

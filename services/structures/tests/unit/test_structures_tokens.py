@@ -1,6 +1,7 @@
 """Tokens: random, stored as a hash, scoped to one structure; the admin's compared in
 constant time."""
 
+from chantiers_common.events.structures import token_sha256
 from structures.tokens import (
     ADMIN,
     TOKEN_PREFIX,
@@ -18,6 +19,8 @@ def test_issued_tokens_are_random_and_only_their_hash_is_kept():
     assert len(first.token) > 40  # 32 random bytes, base64url
     assert first.hash == token_hash(first.token)
     assert len(first.hash) == 64 and first.token not in first.hash
+    # The digest of the token.issued contract: matching finds the token by it.
+    assert first.hash == token_sha256(first.token)
 
 
 def test_admin_token_comparison():

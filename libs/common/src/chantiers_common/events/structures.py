@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
@@ -172,3 +173,46 @@ class AdminAction(Contract):
     structure_siret: Siret | None = None
     target_id: str | None = Field(None, description="Activity, contact or token id acted on")
     at: datetime
+
+
+def token_sha256(token: str) -> str:
+    """The digest by which a structure token is known outside the request that issued it:
+    the hex sha256 of its UTF-8 text. Structures stores it and publishes it
+    (:class:`TokenIssued`); matching looks up a presented token by it. One function, so
+    that both sides hash alike."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenIssued(Contract):
+    """A structure token was issued: its holder may read and change that structure's
+    data, and read its leads (matching learns the token from this event, eventually:
+    a token just issued may be refused for a moment by matching).
+
+    Carries the token's sha256, never the token. Structure tokens are 256 random bits, so
+    the hash cannot be turned back into a usable token (preimage resistance): a reader of
+    this event cannot call the APIs with it. It is internal all the same, like the other
+    access and audit events: it names which structures hold which tokens, which is for
+    the services of the system only (never sent to webhooks)."""
+
+    event_type: ClassVar[str] = "token.issued"
+    producer: ClassVar[str] = "structures"
+    internal: ClassVar[bool] = True
+    token_id: str = Field(description="Id of the token (not a secret: it names it in logs, "
+                                      "the audit trail and the revocation route)")
+    siret: Siret = Field(description="The structure the token acts for, and only it")
+    token_sha256: str = Field(pattern=r"^[0-9a-f]{64}$",
+                              description="Hex sha256 of the UTF-8 token (token_sha256())")
+    issued_at: datetime
+
+
+class TokenRevoked(Contract):
+    """A structure token was revoked: from now on it opens nothing, anywhere. Final (a
+    revoked token is never reinstated; a new one is issued instead), so consumers may
+    apply it before the ``token.issued`` it follows, and keep it when that arrives."""
+
+    event_type: ClassVar[str] = "token.revoked"
+    producer: ClassVar[str] = "structures"
+    internal: ClassVar[bool] = True
+    token_id: str
+    siret: Siret
+    revoked_at: datetime
