@@ -69,11 +69,12 @@ class ServiceProcess:
 
 
 @contextlib.contextmanager
-def running(env: IsolatedEnv, *names: str) -> Iterator[dict[str, ServiceProcess]]:
+def running(env: IsolatedEnv, *names: str,
+            extra_env: dict[str, str] | None = None) -> Iterator[dict[str, ServiceProcess]]:
     procs: dict[str, ServiceProcess] = {}
     try:
         for name in names:
-            procs[name] = ServiceProcess(env, name).start()
+            procs[name] = ServiceProcess(env, name, extra_env=extra_env).start()
         yield procs
     finally:
         for proc in procs.values():

@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
             port=port if port is not None else settings.http_port(service),
             log_level="info",
             access_log=False,
+            # Uvicorn would trust X-Forwarded-For from loopback: a local caller could pick
+            # its own address. The services decide which proxies they trust themselves.
+            proxy_headers=False,
             lifespan="on",
             timeout_graceful_shutdown=20,
         )

@@ -59,6 +59,7 @@ class EventConsumer:
         self._broker: RabbitBroker | None = None
         self._batch = batch
         self._batch_wait_s = batch_wait_s
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._batcher: TransactionBatcher | None = None
 
     def attach(self, router: RabbitRouter | RabbitBroker) -> None:
@@ -82,6 +83,7 @@ class EventConsumer:
     def bind(self, broker: RabbitBroker, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Give the consumer its broker (for dead letters) and database, before it starts."""
         self._broker = broker
+        self._sessions = sessions  # for subclasses that handle outside the batcher
         self._batcher = TransactionBatcher(sessions, max_batch=self._batch,
                                            wait_s=self._batch_wait_s)
 
