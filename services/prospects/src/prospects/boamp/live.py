@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
+from ..http_retry import backoff, retry_after
 from .values import utc_now
 
 log = logging.getLogger(__name__)
@@ -188,7 +187,7 @@ class BoampClient:
                         f"{_api_message(response)}"
                     )
                 last_error = f"HTTP {response.status_code}"
-                delay = _retry_after(response) or self._backoff(attempt)
+                delay = retry_after(response) or self._backoff(attempt)
             if attempt == self.max_attempts:
                 break
             self.retries += 1
@@ -199,27 +198,7 @@ class BoampClient:
         )
 
     def _backoff(self, attempt: int) -> float:
-        # Exponential with full jitter, so that several loaders do not retry in step.
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds or as an HTTP date."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
+        return backoff(attempt, self.backoff_base, self.backoff_max)
 
 
 def _api_message(response: httpx.Response) -> str:

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -27,6 +24,7 @@ import httpx
 from chantiers_common.events.prospects import Company
 
 from ..defaults import API_DEPARTMENT, ENTREPRISES_API_URL, NAF_CODE
+from ..http_retry import backoff, retry_after
 from .mapping import companies_of
 
 log = logging.getLogger(__name__)
@@ -182,7 +180,7 @@ class RechercheEntreprisesClient:
                 last_error = f"HTTP {response.status_code}"
                 if response.status_code == 429:
                     self.throttled += 1
-                wait = _retry_after(response)
+                wait = retry_after(response)
                 delay = wait if wait is not None else self._backoff(attempt)
             if attempt == self.max_attempts:
                 break
@@ -196,9 +194,7 @@ class RechercheEntreprisesClient:
         )
 
     def _backoff(self, attempt: int) -> float:
-        # Exponential with full jitter, so that several loaders do not retry in step.
-        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)
+        return backoff(attempt, self.backoff_base, self.backoff_max)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
@@ -209,24 +205,6 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("results", []), list):
         raise EntreprisesApiError("réponse de l'API sans liste « results »")
     return body
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """``Retry-After`` in seconds or as an HTTP date."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, (when - datetime.now(when.tzinfo)).total_seconds())
 
 
 def _api_message(response: httpx.Response) -> str:
