@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from importlib.metadata import entry_points
+from types import FrameType
 
 import typer
 
@@ -10,6 +13,13 @@ import typer
 def services() -> dict[str, str]:
     """Installed services: name → "module:app"."""
     return {e.name: e.value for e in entry_points(group="chantiers.services")}
+
+
+def _stopped_on_request(signum: int, frame: FrameType | None) -> None:
+    """Uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again for
+    the handler that was there before it: this one turns it into exit status 0, so that a
+    supervisor (the demo, systemd, compose) can tell a clean stop from a crash."""
+    sys.exit(0)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,6 +40,8 @@ def register(app: typer.Typer) -> None:
                        err=True)
             raise typer.Exit(2)
         settings = get_settings()
+        for stop_signal in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(stop_signal, _stopped_on_request)
         uvicorn.run(
             known[service],
             host=host or settings.http_host,
