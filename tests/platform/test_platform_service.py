@@ -85,3 +85,13 @@ def test_a_service_without_its_secret_fails_fast_naming_it(isolated_env: Isolate
     assert code != 0
     assert "CHANTIERS_ADMIN_TOKEN is not set" in output
     assert seconds < 30
+
+
+def test_a_graceful_stop_exits_zero(isolated_env: IsolatedEnv) -> None:
+    """SIGTERM: the service finishes its work and shuts down, and says so with status 0
+    (what the demo, systemd and compose read as a clean stop; a crash is not 0)."""
+    from chantiers_testing.services import ServiceProcess
+
+    service = ServiceProcess(isolated_env, "structures").start()
+    assert service.get("/healthz").status_code == 200
+    assert service.stop() == 0
