@@ -17,10 +17,11 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from chantiers_common.events.matching import Lead
+from chantiers_common.http_problems import ErrorOut, problem
 from chantiers_common.paging import Offset
 
 from .access import OtherStructure, leads_scope
-from .auth import UNAUTHORIZED, Caller, Ctx, ErrorOut, principal, problem
+from .auth import UNAUTHORIZED, Caller, Ctx, principal
 from .classification import sector_names
 from .queries import LeadFilter, evidence, find_leads, get_lead
 from .weights import load_config

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
 
+from chantiers_common.http_problems import ErrorOut, problem
 from chantiers_common.service import ServiceContext, service_context
 
 from . import access_store
@@ -26,22 +26,6 @@ _bearer = HTTPBearer(
                 "structure délivré par le service structures (ses pistes seulement).",
 )
 _REALM = 'Bearer realm="matching"'
-
-
-class ErrorItem(BaseModel):
-    field: str
-    code: str
-    message: str
-
-
-class ErrorOut(BaseModel):
-    detail: list[ErrorItem]
-
-
-def problem(status: int, field: str, code: str, message: str,
-            headers: dict[str, str] | None = None) -> HTTPException:
-    return HTTPException(status, [{"field": field, "code": code, "message": message}],
-                         headers=headers)
 
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {

@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Path
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from chantiers_common.http_problems import problem
 from chantiers_common.service import ServiceContext, service_context
 
 from .. import token_store
 from ..tokens import ADMIN, Principal, is_admin_token
 from ..validation import check_siret
-from .errors import problem
 
 Ctx = Annotated[ServiceContext, Depends(service_context)]
 

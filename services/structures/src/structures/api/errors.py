@@ -12,31 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+
+from chantiers_common.http_problems import ErrorOut
 
 from ..errors import Conflict, NotFound
 from ..validation import FieldError, ValidationFailed
-
-
-class ErrorItem(BaseModel):
-    field: str
-    code: str
-    message: str
-
-
-class ErrorOut(BaseModel):
-    detail: list[ErrorItem]
-
-
-def problem(status: int, field: str, code: str, message: str,
-            headers: dict[str, str] | None = None) -> HTTPException:
-    return HTTPException(status, [{"field": field, "code": code, "message": message}],
-                         headers=headers)
-
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
