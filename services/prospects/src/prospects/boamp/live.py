@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from ..http_retry import backoff, retry_after
+from ..http_retry import RetryingGet
 from .values import utc_now
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,6 @@ DEFAULT_BASE_URL = (
 )
 PAGE_SIZE = 100  # the API's maximum
 MAX_WINDOW_RECORDS = 10_000  # offset + limit may not exceed it
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class BoampApiError(RuntimeError):
@@ -85,16 +84,14 @@ class BoampClient:
         self.window_days = max(1, window_days)
         self.page_size = page_size
         self.max_window_records = max_window_records
-        self.max_attempts = max(1, max_attempts)
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self._sleep = sleep
+        self._http = RetryingGet(
+            api="BOAMP API", error=BoampApiError, message=_api_message,
+            max_attempts=max_attempts, backoff_base=backoff_base, backoff_max=backoff_max,
+            sleep=sleep)
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(
             timeout=timeout, headers={"Accept": "application/json"}, follow_redirects=True
         )
-        self.requests = 0
-        self.retries = 0
 
     async def __aenter__(self) -> BoampClient:
         return self
@@ -170,35 +167,16 @@ class BoampClient:
         return body
 
     async def _get(self, params: dict[str, Any]) -> httpx.Response:
-        last_error = ""
-        for attempt in range(1, self.max_attempts + 1):
-            self.requests += 1
-            try:
-                response = await self._client.get(self.base_url, params=params)
-            except (httpx.TimeoutException, httpx.TransportError) as error:
-                last_error = f"{type(error).__name__}: {error}"
-                delay = self._backoff(attempt)
-            else:
-                if response.status_code < 400:
-                    return response
-                if response.status_code not in RETRY_STATUSES:
-                    raise BoampApiError(
-                        f"l'API a refusé la requête ({response.status_code}) : "
-                        f"{_api_message(response)}"
-                    )
-                last_error = f"HTTP {response.status_code}"
-                delay = retry_after(response) or self._backoff(attempt)
-            if attempt == self.max_attempts:
-                break
-            self.retries += 1
-            log.warning("BOAMP API: %s, retry %d in %.1fs", last_error, attempt, delay)
-            await self._sleep(min(delay, self.backoff_max))
-        raise BoampApiError(
-            f"l'API ne répond pas après {self.max_attempts} essais (dernière erreur : {last_error})"
-        )
+        response = await self._http.get(self._client, self.base_url, params)
+        return response
 
-    def _backoff(self, attempt: int) -> float:
-        return backoff(attempt, self.backoff_base, self.backoff_max)
+    @property
+    def requests(self) -> int:
+        return self._http.requests
+
+    @property
+    def retries(self) -> int:
+        return self._http.retries
 
 
 def _api_message(response: httpx.Response) -> str:

@@ -24,7 +24,7 @@ import httpx
 from chantiers_common.events.prospects import Company
 
 from ..defaults import API_DEPARTMENT, ENTREPRISES_API_URL, NAF_CODE
-from ..http_retry import backoff, retry_after
+from ..http_retry import RetryingGet
 from .mapping import companies_of
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,6 @@ PER_PAGE = 25  # the API's maximum
 MAX_ESTABLISHMENTS = 100  # limite_matching_etablissements: the API's maximum
 # The API serves the first 10,000 results of a query (400 pages of 25).
 MAX_PAGES = 400
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 NAF = NAF_CODE
 DEPARTMENT = API_DEPARTMENT
 # The API counts requests as they arrive: a window a little longer than a second keeps
@@ -98,19 +97,17 @@ class RechercheEntreprisesClient:
         self.base_url = base_url.rstrip("/")
         self.per_page = per_page
         self.max_pages = max_pages
-        self.max_attempts = max(1, max_attempts)
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
         self.limiter = RateLimiter(rate, WINDOW, clock=clock, sleep=sleep)
-        self._sleep = sleep
+        self._http = RetryingGet(
+            api="Recherche d'entreprises", error=EntreprisesApiError, message=_api_message,
+            max_attempts=max_attempts, backoff_base=backoff_base, backoff_max=backoff_max,
+            sleep=sleep,
+            before=self.limiter.acquire)
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(
             timeout=timeout, follow_redirects=True,
             headers={"Accept": "application/json", "User-Agent": USER_AGENT},
         )
-        self.requests = 0
-        self.retries = 0
-        self.throttled = 0  # 429 answers
         self.truncated = False  # the query had more results than the API serves
 
     async def __aenter__(self) -> RechercheEntreprisesClient:
@@ -160,41 +157,20 @@ class RechercheEntreprisesClient:
             page += 1
 
     async def _get(self, params: dict[str, Any]) -> dict[str, Any]:
-        last_error = ""
-        for attempt in range(1, self.max_attempts + 1):
-            await self.limiter.acquire()
-            self.requests += 1
-            try:
-                response = await self._client.get(f"{self.base_url}/search", params=params)
-            except (httpx.TimeoutException, httpx.TransportError) as error:
-                last_error = f"{type(error).__name__}: {error}"
-                delay = self._backoff(attempt)
-            else:
-                if response.status_code < 400:
-                    return _json(response)
-                if response.status_code not in RETRY_STATUSES:
-                    raise EntreprisesApiError(
-                        f"l'API a refusé la requête ({response.status_code}) : "
-                        f"{_api_message(response)}"
-                    )
-                last_error = f"HTTP {response.status_code}"
-                if response.status_code == 429:
-                    self.throttled += 1
-                wait = retry_after(response)
-                delay = wait if wait is not None else self._backoff(attempt)
-            if attempt == self.max_attempts:
-                break
-            self.retries += 1
-            log.warning("Recherche d'entreprises: %s, retry %d in %.1fs", last_error, attempt,
-                        delay)
-            await self._sleep(min(delay, self.backoff_max))
-        raise EntreprisesApiError(
-            f"l'API ne répond pas après {self.max_attempts} essais "
-            f"(dernière erreur : {last_error})"
-        )
+        response = await self._http.get(self._client, f"{self.base_url}/search", params)
+        return _json(response)
 
-    def _backoff(self, attempt: int) -> float:
-        return backoff(attempt, self.backoff_base, self.backoff_max)
+    @property
+    def requests(self) -> int:
+        return self._http.requests
+
+    @property
+    def retries(self) -> int:
+        return self._http.retries
+
+    @property
+    def throttled(self) -> int:  # 429 answers
+        return self._http.throttled
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
