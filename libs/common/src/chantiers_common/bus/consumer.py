@@ -111,20 +111,23 @@ class EventConsumer:
             await self._dead_letter(message, body, headers, f"rejected: {exc}", "permanent")
             return
         except Exception as exc:
-            attempts = death_count(headers, self.queue.name) + 1
-            if attempts > self._max_retries:
-                reason = f"failed {attempts} times, last: {type(exc).__name__}: {exc}"
-                await self._dead_letter(message, body, headers, reason, "exhausted")
-            else:
-                log.warning(
-                    "%s: %s failed (attempt %d/%d), retrying later: %s",
-                    self.queue.name, envelope.type, attempts, self._max_retries, exc,
-                )
-                EVENTS_HANDLED.labels(self.queue.name, envelope.type, "retried").inc()
-                await message.reject(requeue=False)  # → <queue>.retry → back after a delay
+            await self._failed(message, body, headers, envelope.type, exc)
             return
         EVENTS_HANDLED.labels(self.queue.name, envelope.type, outcome).inc()
         await message.ack()
+
+    async def _failed(self, message: RabbitMessage, body: bytes, headers: dict[str, Any],
+                      event_type: str, exc: Exception) -> None:
+        """A handler failed: retry after a delay, or dead-letter once retries are spent."""
+        attempts = death_count(headers, self.queue.name) + 1
+        if attempts > self._max_retries:
+            reason = f"failed {attempts} times, last: {type(exc).__name__}: {exc}"
+            await self._dead_letter(message, body, headers, reason, "exhausted")
+            return
+        log.warning("%s: %s failed (attempt %d/%d), retrying later: %s",
+                    self.queue.name, event_type, attempts, self._max_retries, exc)
+        EVENTS_HANDLED.labels(self.queue.name, event_type, "retried").inc()
+        await message.reject(requeue=False)  # → <queue>.retry → back after a delay
 
     async def _dead_letter(
         self,

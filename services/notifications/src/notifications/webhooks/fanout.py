@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from chantiers_common.bus import topology
 from chantiers_common.bus.consumer import EventConsumer
-from chantiers_common.bus.messages import death_count
 from chantiers_common.events import Envelope, InvalidEvent, UnknownEvent, parse_envelope
 from chantiers_common.service import ServiceContext
 
@@ -76,14 +75,7 @@ class FanOutConsumer(EventConsumer):
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            attempts = death_count(headers, self.queue.name) + 1
-            if attempts > self._max_retries:
-                reason = f"failed {attempts} times, last: {type(exc).__name__}: {exc}"
-                await self._dead_letter(message, body, headers, reason, "exhausted")
-            else:
-                log.warning("%s: %s failed (attempt %d), retrying later: %s",
-                            self.queue.name, envelope.type, attempts, exc)
-                await message.reject(requeue=False)  # → <queue>.retry → back after a delay
+            await self._failed(message, body, headers, envelope.type, exc)
             return
         await message.ack()
 
