@@ -195,27 +195,23 @@ class Pipeline:
             events = await pub.get_exchange("chantiers.events")
             window = asyncio.Semaphore(WINDOW)
 
-            async def send(tender: Tender) -> None:
-                envelope = Envelope.wrap(TenderPublished(tender=tender))
-                props = message_properties(event_id=str(envelope.id), event_type=envelope.type,
-                                           version=envelope.version)
-                message = aio_pika.Message(
-                    envelope.model_dump_json().encode(), message_id=props["message_id"],
-                    type=props["message_type"], content_type=props["content_type"],
-                    headers=props["headers"], delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+            # Serialised beforehand, as prospects' outbox relay publishes events already
+            # written (and as the bare broker's client publishes a ready body).
+            messages = [(tender.idweb, *outgoing(tender)) for tender in tenders]
+
+            async def send(idweb: str, message: aio_pika.Message, routing_key: str) -> None:
                 async with window:
-                    self.sent_at[tender.idweb] = time.perf_counter()
-                    await events.publish(message, routing_key=envelope.routing_key,
-                                         mandatory=True)
+                    self.sent_at[idweb] = time.perf_counter()
+                    await events.publish(message, routing_key=routing_key, mandatory=True)
 
             started = time.perf_counter()
             if rate is None:
-                await asyncio.gather(*(send(t) for t in tenders))
+                await asyncio.gather(*(send(*m) for m in messages))
             else:
                 sends = []
-                for n, tender in enumerate(tenders):
+                for n, m in enumerate(messages):
                     await asyncio.sleep(max(0.0, started + n / rate - time.perf_counter()))
-                    sends.append(asyncio.create_task(send(tender)))
+                    sends.append(asyncio.create_task(send(*m)))
                 await asyncio.gather(*sends)
             published = time.perf_counter()
             try:
@@ -226,6 +222,18 @@ class Pipeline:
             print(f"publié en {published - started:.1f} s ; dernière piste à "
                   f"{self.last_at - started:.1f} s")
             return self.last_at - started
+
+
+def outgoing(tender: Tender) -> tuple[aio_pika.Message, str]:
+    """``tender.published`` as a relay publishes it, and its routing key."""
+    envelope = Envelope.wrap(TenderPublished(tender=tender))
+    props = message_properties(event_id=str(envelope.id), event_type=envelope.type,
+                               version=envelope.version)
+    message = aio_pika.Message(
+        envelope.model_dump_json().encode(), message_id=props["message_id"],
+        type=props["message_type"], content_type=props["content_type"],
+        headers=props["headers"], delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+    return message, envelope.routing_key
 
 
 async def main() -> None:

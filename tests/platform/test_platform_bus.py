@@ -8,7 +8,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from opentelemetry import trace
 from sqlalchemy import func, insert, select
 
 from chantiers_common import outbox
+from chantiers_common.bus.batching import Delivered, handles_many
 from chantiers_common.bus.consumer import PermanentError
 from chantiers_common.bus.messages import REASON_HEADER
 from chantiers_common.bus.publisher import EventPublisher
@@ -238,3 +239,49 @@ async def test_one_failing_event_in_a_batch_does_not_hold_the_others(isolated_en
     # Each good one ran at most twice (in a batch rolled back, then alone) and was
     # recorded once.
     assert all(1 <= calls[s] <= 2 for s in good), calls
+
+
+async def test_a_handler_of_many_gets_the_events_that_arrive_together(isolated_env):
+    """A ``handles_many`` handler receives consecutive events of a batch at once, each
+    with its own message's trace context; when the run fails, each event is handled again
+    on its own by the one-event handler, and none is lost or recorded twice."""
+    runs: list[int] = []
+    failed: list[str] = []
+    alone: list[str] = []
+    contexts: set[str] = set()
+
+    async def one(session: Any, envelope: Envelope[Any]) -> None:
+        alone.append(envelope.data.structure.siret)
+        await record(session, envelope)
+
+    async def many(session: Any, run: Sequence[Delivered]) -> None:
+        first = not runs  # decided now: batches run concurrently
+        runs.append(len(run))
+        for delivered in run:
+            with delivered.active():
+                span = trace.get_current_span().get_span_context()
+                contexts.add(format(span.span_id, "016x"))
+            await record(session, delivered.envelope)
+        if first:
+            failed.extend(d.envelope.data.structure.siret for d in run)
+            raise RuntimeError("the first run fails: its events go one by one")
+
+    sirets = [f"{n:014d}" for n in range(1, 41)]
+    async with start_probe(isolated_env, handles_many(one, many)) as probe:
+        connection = await aio_pika.connect(isolated_env.amqp_url)
+        async with connection:
+            channel = await connection.channel(publisher_confirms=True)
+            exchange = await channel.get_exchange("chantiers.events")
+            await asyncio.gather(*(
+                exchange.publish(aio_pika.Message(body_of(structure_event(s)), delivery_mode=2),
+                                 routing_key=ROUTING_KEY) for s in sirets))
+        await probe.wait_seen(len(sirets))
+        await asyncio.sleep(0.2)  # nothing more comes
+        assert await probe.seen_count() == len(sirets)
+    assert max(runs) > 1, runs
+    # The failed first run was redone event by event; every event was handled once,
+    # in a run or alone (an event with no neighbour goes to the one-event handler).
+    assert failed and set(failed) <= set(alone), (failed, alone)
+    assert sum(runs[1:]) + len(alone) == len(sirets)
+    # Each event given in a run was seen in its own consumer span.
+    assert len(contexts) == sum(runs)

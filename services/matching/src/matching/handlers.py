@@ -13,12 +13,15 @@ inbox claim already taken by the consumer).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import context as otel_context
 from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from chantiers_common.bus.batching import Delivered, handles_many
 from chantiers_common.bus.consumer import Handler
 from chantiers_common.events import Envelope
 from chantiers_common.events.prospects import Company, Tender
@@ -74,6 +77,8 @@ _SCORED_FIELDS = ("kind", "headroom_eur", "commercial_revenue_eur", "cap_rate",
 class Handlers:
     def __init__(self, state: MatchingState) -> None:
         self.state = state
+        # One handler object for both types, so that a run of them is written at once.
+        self.tenders = handles_many(self.on_tender, self.on_tenders)
 
     def table(self) -> dict[str, Handler]:
         return {
@@ -83,8 +88,8 @@ class Handlers:
             "activity.added": self.on_activity,
             "activity.changed": self.on_activity,
             "activity.removed": self.on_activity,
-            "tender.published": self.on_tender,
-            "tender.updated": self.on_tender,
+            "tender.published": self.tenders,
+            "tender.updated": self.tenders,
             "tender.cancelled": self.on_cancelled,
             "tender.awarded": self.on_awarded,
             "company.registered": self.on_company,
@@ -127,37 +132,62 @@ class Handlers:
 
     # --- tenders --------------------------------------------------------------------
     async def on_tender(self, session: AsyncSession, env: Envelope[Any]) -> None:
-        tender: Tender = env.data.tender
-        moment, key = now(), tender_key(tender)
+        await self.on_tenders(session, [Delivered(env, otel_context.get_current())])
+
+    async def on_tenders(self, session: AsyncSession, run: Sequence[Delivered]) -> None:
+        """Published or corrected tenders that arrived together: matched one by one (each
+        in its event's trace context), then stored with their leads in one statement. The
+        leads are written only if the tender is (still) open there, after any cancellation
+        that beat us to it. A tender seen twice in the run is handled one event at a time."""
+        keys = [tender_key(d.envelope.data.tender) for d in run]
+        if len(set(keys)) < len(keys):
+            for delivered in run:
+                with delivered.active():
+                    await self.on_tender(session, delivered.envelope)
+            return
+        moment = now()
         conn = await raw(session)
         state = self.state
-        if state.catalog_version < 0:  # this process's first event
-            await state.context(conn)
-        await state.reload_history_if_due(conn)
-        sectors = sectors_of(tender)
-        # Matched first, written with the tender in one statement: the leads are kept only
-        # if the tender is (still) open there, after any cancellation that beat us to it.
-        matched_with = state.catalog_version
-        leads = match_tender(tender, state.ctx, moment, key=key, sectors=sectors)
-        saved = await tender_store.save_open(conn, key, tender, sectors, env.occurred_at,
-                                             moment, leads)
-        if saved is None:
-            return  # cancelled or awarded already (tombstone), or an older event
-        status, inserted, catalog_version = saved
-        if catalog_version != matched_with and status == tender_store.OPEN:
-            # Structures or activities changed meanwhile: match again with them.
-            ctx = await state.context(conn, catalog_version)
-            leads = match_tender(tender, ctx, moment, key=key, sectors=sectors)
-            await lead_store.save_leads(conn, leads)
-            inserted = False
-        if not inserted:
-            # A correction may move the place or the deadline: leads that no longer come
-            # out are withdrawn.
-            kept = [lead.id for lead in leads] if status == tender_store.OPEN else []
-            await lead_store.withdraw(
-                conn, "kind = 'tender' AND prospect_ref = $3 AND NOT (id = ANY($4::text[]))",
-                key, kept, reason=NOT_ANYMORE if status == tender_store.OPEN else EXPIRED)
-        PUBLISH_TO_LEAD.observe(max(0.0, (now() - env.occurred_at).total_seconds()))
+        with run[0].active():
+            if state.catalog_version < 0:
+                await state.context(conn)
+            await state.reload_history_if_due(conn)
+        matched_with, given = state.catalog_version, []
+        for key, delivered in zip(keys, run, strict=True):
+            tender: Tender = delivered.envelope.data.tender
+            with delivered.active():
+                sectors = sectors_of(tender)
+                leads = match_tender(tender, state.ctx, moment, key=key, sectors=sectors)
+                given.append(tender_store.OpenTender(
+                    key, tender, sectors, delivered.envelope.occurred_at,
+                    lead_store.lead_rows(leads)))
+        # The statement's database span joins the first event's trace.
+        with run[0].active():
+            saved = await tender_store.save_many_open(conn, given, moment)
+        for opened, delivered in zip(given, run, strict=True):
+            if opened.key not in saved:
+                continue  # cancelled or awarded already, or an older event
+            status, inserted, catalog_version = saved[opened.key]
+            with delivered.active():
+                if catalog_version != matched_with and status == tender_store.OPEN:
+                    # Structures or activities changed meanwhile: match again with them.
+                    ctx = await state.context(conn, catalog_version)
+                    leads = match_tender(opened.tender, ctx, moment, key=opened.key,
+                                         sectors=list(opened.matches))
+                    await lead_store.save_leads(conn, leads)
+                    inserted = False
+                if not inserted:
+                    # A correction may move the place or the deadline: leads that no
+                    # longer come out are withdrawn.
+                    kept = ([lead_row[0] for lead_row in opened.lead_rows]
+                            if status == tender_store.OPEN else [])
+                    await lead_store.withdraw(
+                        conn,
+                        "kind = 'tender' AND prospect_ref = $3 AND NOT (id = ANY($4::text[]))",
+                        opened.key, kept,
+                        reason=NOT_ANYMORE if status == tender_store.OPEN else EXPIRED)
+            PUBLISH_TO_LEAD.observe(
+                max(0.0, (now() - delivered.envelope.occurred_at).total_seconds()))
 
     async def on_cancelled(self, session: AsyncSession, env: Envelope[Any]) -> None:
         tender: Tender = env.data.tender

@@ -45,19 +45,20 @@ def _envelope(event_type: str, data: str) -> str:
             f"'data', {data})::text")
 
 
+# ``headers``: the trace context of the event each lead came from, for its own event.
 _COLUMNS = ("id", "structure_siret", "kind", "prospect_ref", "score", "fingerprint", "data",
-            "activity_id", "sector", "naf", "department", "counterpart_siret")
+            "activity_id", "sector", "naf", "department", "counterpart_siret", "headers")
 _TYPES = {"score": "int"}
+Row = tuple[object, ...]
 
 
 def leads_cte(first: int, gate: str = "TRUE") -> str:
     """The CTEs that upsert a batch of leads and queue their events (parameters numbered
-    from ``first``: the arrays of :func:`lead_params`, then the trace headers). ``gate``:
-    an SQL condition, false to write nothing (another CTE of the same statement decides).
-    The caller selects from ``e`` (kind, event_type of each event)."""
+    from ``first``: the arrays of :func:`lead_params`). ``gate``: an SQL condition on the
+    input row (columns of ``_COLUMNS``), false to write nothing (another CTE of the same
+    statement decides). The caller selects from ``e`` (kind, event_type of each event)."""
     arrays = ", ".join(f"${first + i}::{_TYPES.get(name, 'text')}[]"
                        for i, name in enumerate(_COLUMNS))
-    headers = f"${first + len(_COLUMNS)}::jsonb"
     return f"""
 input AS (
     SELECT * FROM unnest({arrays}) AS t({", ".join(_COLUMNS)})
@@ -84,30 +85,43 @@ up AS (
         counterpart_siret = excluded.counterpart_siret,
         updated_at = now()
     WHERE l.fingerprint IS DISTINCT FROM excluded.fingerprint OR l.status <> 'active'
-    RETURNING l.kind, l.data, (l.xmax = 0) AS inserted
+    RETURNING l.id, l.kind, l.data, (l.xmax = 0) AS inserted
 ),
 e AS (
-    SELECT gen_random_uuid() AS event_id, kind, data,
+    SELECT gen_random_uuid() AS event_id, up.kind, up.data, input.headers,
            CASE WHEN inserted THEN 'lead.scored' ELSE 'lead.updated' END AS event_type
-    FROM up
+    FROM up JOIN input ON input.id = up.id
 ),
 queued AS (
     INSERT INTO outbox (event_id, event_type, version, routing_key, body, headers)
     SELECT e.event_id, e.event_type, {LeadScored.version}, '{PRODUCER}.' || e.event_type,
-           {_envelope("e.event_type", "json_build_object('lead', e.data)")}, {headers}
+           {_envelope("e.event_type", "json_build_object('lead', e.data)")},
+           e.headers::jsonb
     FROM e
 )"""
 
 
-def lead_params(leads: Sequence[ScoredLead]) -> list[object]:
-    """The parameters of :func:`leads_cte`: one array per column, then trace headers."""
-    rows = [(s.data["id"], s.data["structure_siret"], s.data["kind"], s.data["prospect_ref"],
+def lead_rows(leads: Sequence[ScoredLead], headers: str | None = None) -> list[Row]:
+    """The input rows of :func:`leads_cte`, with the trace headers of the current context
+    (or ``headers``, JSON)."""
+    if headers is None:
+        headers = json.dumps(current_trace_headers())
+    return [(s.data["id"], s.data["structure_siret"], s.data["kind"], s.data["prospect_ref"],
              s.data["score"], s.fingerprint, json.dumps(s.data, ensure_ascii=False),
              s.activity_id, s.data["sector"], s.naf, s.department,
-             s.data["counterpart_siret"]) for s in leads]
-    columns: list[object] = (list(map(list, zip(*rows, strict=True))) if rows
-                             else [[] for _ in _COLUMNS])
-    return [*columns, json.dumps(current_trace_headers())]
+             s.data["counterpart_siret"], headers) for s in leads]
+
+
+def columns(rows: Sequence[Row], width: int) -> list[list[object]]:
+    """Rows as one array per column (the parameters of an ``unnest``)."""
+    return list(map(list, zip(*rows, strict=True))) if rows else [[] for _ in range(width)]
+
+
+def lead_params(leads: Sequence[ScoredLead] | None = None, *, rows: Sequence[Row] = (),
+                ) -> list[list[object]]:
+    """The parameters of :func:`leads_cte`: one array per column, of ``leads`` (in the
+    current trace context) or of rows made by :func:`lead_rows`."""
+    return columns(lead_rows(leads) if leads is not None else rows, len(_COLUMNS))
 
 
 _SAVE = f"WITH {leads_cte(1)}\nSELECT kind, event_type FROM e"

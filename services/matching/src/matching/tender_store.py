@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -38,41 +39,78 @@ def matches_from(value: Any) -> list[SectorMatch]:
                         evidence=tuple(m["evidence"])) for m in as_json(value)]
 
 
-_SAVE_OPEN = f"""
-WITH t AS (
-    INSERT INTO tenders AS t (idweb, status, deadline, data, sectors, matches, updated_at)
-    VALUES ($1, $2, $3, $4::jsonb, $5::text[], $6::jsonb, $7)
-    ON CONFLICT (idweb) DO UPDATE SET status = excluded.status,
-        deadline = excluded.deadline, data = excluded.data, sectors = excluded.sectors,
-        matches = excluded.matches, updated_at = excluded.updated_at
-    WHERE t.status NOT IN ('cancelled', 'awarded') AND t.updated_at <= excluded.updated_at
-    RETURNING t.status, (t.xmax = 0) AS inserted
-),
-{lead_store.leads_cte(8, gate="EXISTS (SELECT 1 FROM t WHERE t.status = 'open')")}
-SELECT t.status, t.inserted, e.kind, e.event_type,
-       (SELECT version FROM catalog_version WHERE id = 1) AS catalog_version
-FROM t LEFT JOIN e ON TRUE
-"""
-
-
 async def save_open(conn: asyncpg.Connection, key: str, tender: Tender,
                     matches: Sequence[SectorMatch], at: datetime, now: datetime,
                     leads: Sequence[ScoredLead] = (),
                     ) -> tuple[str, bool, int] | None:
-    """Store a published or corrected tender and, if it is open, its leads (one
-    statement: the leads are written only if the tender row says open once its lock is
-    held, so that a cancellation committed meanwhile wins). Returns the status, whether
-    the tender is new and the catalog version now (the caller matches again if it matched
-    with an older one); None when nothing changed because the tender is closed
-    (cancelled, awarded) or this event is older than the stored one."""
-    status = EXPIRED if tender.deadline is not None and tender.deadline < now else OPEN
-    rows = await conn.fetch(
-        _SAVE_OPEN, key, status, tender.deadline, tender.model_dump_json(),
-        [m.slug for m in matches], matches_json(matches), at, *lead_store.lead_params(leads))
-    if not rows:
-        return None
-    lead_store.count_events([r for r in rows if r["event_type"] is not None])
-    return rows[0]["status"], rows[0]["inserted"], rows[0]["catalog_version"]
+    """One tender (see :func:`save_many_open`); None when nothing changed."""
+    opened = OpenTender(key, tender, matches, at, lead_store.lead_rows(leads))
+    return (await save_many_open(conn, [opened], now)).get(key)
+
+
+@dataclass(frozen=True)
+class OpenTender:
+    """A published or corrected tender to store, with its leads (already matched, each
+    lead row carrying the trace headers of the event it came from)."""
+
+    key: str
+    tender: Tender
+    matches: Sequence[SectorMatch]
+    at: datetime
+    lead_rows: Sequence[lead_store.Row]
+
+
+_TENDER_COLUMNS = ("idweb", "status", "deadline", "data", "sectors", "matches", "updated_at")
+
+_SAVE_MANY_OPEN = f"""
+WITH given AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[],
+                         $6::text[], $7::timestamptz[]) AS g({", ".join(_TENDER_COLUMNS)})
+    ORDER BY idweb
+),
+t AS (
+    INSERT INTO tenders AS t (idweb, status, deadline, data, sectors, matches, updated_at)
+    SELECT idweb, status, deadline, data::jsonb,
+           ARRAY(SELECT jsonb_array_elements_text(sectors::jsonb)), matches::jsonb, updated_at
+    FROM given
+    ON CONFLICT (idweb) DO UPDATE SET status = excluded.status,
+        deadline = excluded.deadline, data = excluded.data, sectors = excluded.sectors,
+        matches = excluded.matches, updated_at = excluded.updated_at
+    WHERE t.status NOT IN ('cancelled', 'awarded') AND t.updated_at <= excluded.updated_at
+    RETURNING t.idweb, t.status, (t.xmax = 0) AS inserted
+),
+{lead_store.leads_cte(8, gate="prospect_ref IN (SELECT idweb FROM t WHERE status = 'open')")}
+SELECT t.idweb, t.status, t.inserted, NULL AS kind, NULL AS event_type,
+       (SELECT version FROM catalog_version WHERE id = 1) AS catalog_version
+FROM t
+UNION ALL
+SELECT NULL, NULL, NULL, e.kind, e.event_type, NULL FROM e
+"""
+
+
+async def save_many_open(conn: asyncpg.Connection, tenders: Sequence[OpenTender],
+                         now: datetime) -> dict[str, tuple[str, bool, int]]:
+    """Store published or corrected tenders (distinct keys) and the leads of those that
+    are open, in one statement: the leads are written only if the tender row says open
+    once its lock is held, so that a cancellation committed meanwhile wins. Returns, for
+    each tender written, its status, whether it is new and the catalog version now (the
+    caller matches again if it matched with an older one); the tenders left out changed
+    nothing (cancelled or awarded, or this event is older than the stored one)."""
+    keys = [t.key for t in tenders]
+    assert len(set(keys)) == len(keys), "one row per tender and statement"
+    rows = [(t.key, _status(t.tender, now), t.tender.deadline, t.tender.model_dump_json(),
+             json.dumps([m.slug for m in t.matches]), matches_json(t.matches), t.at)
+            for t in tenders]
+    written = await conn.fetch(
+        _SAVE_MANY_OPEN, *lead_store.columns(rows, len(_TENDER_COLUMNS)),
+        *lead_store.lead_params(rows=[row for t in tenders for row in t.lead_rows]))
+    lead_store.count_events([r for r in written if r["event_type"] is not None])
+    return {r["idweb"]: (r["status"], r["inserted"], r["catalog_version"])
+            for r in written if r["idweb"] is not None}
+
+
+def _status(tender: Tender, now: datetime) -> str:
+    return EXPIRED if tender.deadline is not None and tender.deadline < now else OPEN
 
 
 async def close(conn: asyncpg.Connection, keys: Sequence[str], tender: Tender, status: str,

@@ -10,13 +10,19 @@ once; each message is acknowledged only after that commit.
 If anything in a batch fails, the batch is rolled back and every event of it is handled
 again on its own, so that only the one that fails is retried or dead-lettered. Each
 handler runs in its own message's trace context (the consumer span of that message).
+
+A handler may also take a run of its events at once (:class:`ManyHandler`, made by
+:func:`handles_many`): consecutive events of a batch for the same handler are then given
+to it together, so that it can write them with one statement instead of one round trip
+each. It still runs each event's own work in that event's trace context
+(:meth:`Delivered.active`); on its own (a retry), an event goes to the one-event handler.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +33,42 @@ from .. import inbox
 from ..events import Envelope
 
 Handler = Callable[[AsyncSession, Envelope[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One event of a run given to a :class:`ManyHandler`, with its message's trace
+    context."""
+
+    envelope: Envelope[Any]
+    context: otel_context.Context
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[None]:
+        """This event's trace context, for the work (and the outbox rows) of this event."""
+        token = otel_context.attach(self.context)
+        try:
+            yield
+        finally:
+            otel_context.detach(token)
+
+
+ManyHandle = Callable[[AsyncSession, Sequence[Delivered]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ManyHandler:
+    """A handler that also takes consecutive events of a batch at once."""
+
+    one: Handler
+    many: ManyHandle
+
+    async def __call__(self, session: AsyncSession, envelope: Envelope[Any]) -> None:
+        await self.one(session, envelope)
+
+
+def handles_many(one: Handler, many: ManyHandle) -> ManyHandler:
+    return ManyHandler(one, many)
 
 
 @dataclass
@@ -96,14 +138,19 @@ class TransactionBatcher:
         async with self._sessions.begin() as session:
             fresh = await inbox.claim_many(
                 session, [(item.envelope.id, item.envelope.type) for item in batch])
-            results = []
+            results, run = [], []
             for item in batch:
                 if item.envelope.id not in fresh:
                     results.append("duplicate")
                     continue
                 fresh.discard(item.envelope.id)  # the same event twice in one batch
-                await _call(item, session)
                 results.append("handled")
+                if run and run[-1].handler is not item.handler:
+                    await _call_run(run, session)
+                    run = []
+                run.append(item)
+            if run:
+                await _call_run(run, session)
         return results
 
     async def _alone(self, item: _Item) -> str:
@@ -112,6 +159,16 @@ class TransactionBatcher:
                 return "duplicate"
             await _call(item, session)
         return "handled"
+
+
+async def _call_run(run: list[_Item], session: AsyncSession) -> None:
+    """Events in a row for the same handler: together if it takes several at once."""
+    handler = run[0].handler
+    if isinstance(handler, ManyHandler) and len(run) > 1:
+        await handler.many(session, [Delivered(item.envelope, item.context) for item in run])
+        return
+    for item in run:
+        await _call(item, session)
 
 
 async def _call(item: _Item, session: AsyncSession) -> None:
