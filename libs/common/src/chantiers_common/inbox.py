@@ -8,13 +8,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import MetaData, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ARRAY, Text, Uuid, bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from .tables import inbox_table
-
-_inbox = inbox_table(MetaData())
 
 _CLAIM = text(
     "INSERT INTO inbox (event_id, event_type) VALUES (:id, :type) "
@@ -28,12 +23,19 @@ async def claim(session: AsyncSession, event_id: uuid.UUID, event_type: str) -> 
     return result.first() is not None
 
 
+# Two arrays rather than a VALUES list: one statement text (compiled and prepared once)
+# whatever the batch size; a multi-row VALUES was compiled again for every size.
+_CLAIM_MANY = text(
+    "INSERT INTO inbox (event_id, event_type) "
+    "SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS text[])) "
+    "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+).bindparams(bindparam("ids", type_=ARRAY(Uuid())), bindparam("types", type_=ARRAY(Text())))
+
+
 async def claim_many(session: AsyncSession, events: list[tuple[uuid.UUID, str]]) -> set[uuid.UUID]:
     """Claim several event ids in one statement; returns those seen for the first time."""
     if not events:
         return set()
-    rows = (await session.execute(
-        insert(_inbox).values([{"event_id": i, "event_type": t} for i, t in events])
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(_inbox.c.event_id))).all()
-    return {row.event_id for row in rows}
+    result = await session.execute(
+        _CLAIM_MANY, {"ids": [i for i, _ in events], "types": [t for _, t in events]})
+    return {row.event_id for row in result}
