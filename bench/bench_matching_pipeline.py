@@ -134,7 +134,7 @@ async def bare_broker(env: IsolatedEnv, messages: int, size: int) -> float:
             if received == messages:
                 done.set()
 
-        await queue.consume(on_message)
+        tag = await queue.consume(on_message)
         body = b"x" * size
         window = asyncio.Semaphore(WINDOW)
 
@@ -149,6 +149,7 @@ async def bare_broker(env: IsolatedEnv, messages: int, size: int) -> float:
         await asyncio.gather(*(send(n) for n in range(messages)))
         await done.wait()
         elapsed = time.perf_counter() - started
+        await queue.cancel(tag)  # before the delete, which would cancel it from the broker
         await queue.delete(if_unused=False, if_empty=False)
     return messages / elapsed
 
