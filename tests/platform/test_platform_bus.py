@@ -18,7 +18,7 @@ from opentelemetry import trace
 from sqlalchemy import func, insert, select
 
 from chantiers_common import outbox
-from chantiers_common.bus.batching import Delivered, handles_many
+from chantiers_common.bus.batching import Delivered, ManyHandler
 from chantiers_common.bus.consumer import PermanentError
 from chantiers_common.bus.messages import REASON_HEADER
 from chantiers_common.bus.publisher import EventPublisher
@@ -242,7 +242,7 @@ async def test_one_failing_event_in_a_batch_does_not_hold_the_others(isolated_en
 
 
 async def test_a_handler_of_many_gets_the_events_that_arrive_together(isolated_env):
-    """A ``handles_many`` handler receives consecutive events of a batch at once, each
+    """A :class:`ManyHandler` receives consecutive events of a batch at once, each
     with its own message's trace context; when the run fails, each event is handled again
     on its own by the one-event handler, and none is lost or recorded twice."""
     runs: list[int] = []
@@ -267,7 +267,7 @@ async def test_a_handler_of_many_gets_the_events_that_arrive_together(isolated_e
             raise RuntimeError("the first run fails: its events go one by one")
 
     sirets = [f"{n:014d}" for n in range(1, 41)]
-    async with start_probe(isolated_env, handles_many(one, many)) as probe:
+    async with start_probe(isolated_env, ManyHandler(one, many)) as probe:
         connection = await aio_pika.connect(isolated_env.amqp_url)
         async with connection:
             channel = await connection.channel(publisher_confirms=True)

@@ -21,7 +21,7 @@ from opentelemetry import context as otel_context
 from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chantiers_common.bus.batching import Delivered, handles_many
+from chantiers_common.bus.batching import Delivered, ManyHandler
 from chantiers_common.bus.consumer import Handler
 from chantiers_common.events import Envelope
 from chantiers_common.events.prospects import Company, Tender
@@ -78,7 +78,7 @@ class Handlers:
     def __init__(self, state: MatchingState) -> None:
         self.state = state
         # One handler object for both types, so that a run of them is written at once.
-        self.tenders = handles_many(self.on_tender, self.on_tenders)
+        self.tenders = ManyHandler(self.on_tender, self.on_tenders)
 
     def table(self) -> dict[str, Handler]:
         return {
@@ -168,6 +168,7 @@ class Handlers:
             if opened.key not in saved:
                 continue  # cancelled or awarded already, or an older event
             status, inserted, catalog_version = saved[opened.key]
+            kept = [row[0] for row in opened.lead_rows] if status == tender_store.OPEN else []
             with delivered.active():
                 if catalog_version != matched_with and status == tender_store.OPEN:
                     # Structures or activities changed meanwhile: match again with them.
@@ -175,12 +176,10 @@ class Handlers:
                     leads = match_tender(opened.tender, ctx, moment, key=opened.key,
                                          sectors=list(opened.matches))
                     await lead_store.save_leads(conn, leads)
-                    inserted = False
+                    kept, inserted = [lead.id for lead in leads], False
                 if not inserted:
                     # A correction may move the place or the deadline: leads that no
                     # longer come out are withdrawn.
-                    kept = ([lead_row[0] for lead_row in opened.lead_rows]
-                            if status == tender_store.OPEN else [])
                     await lead_store.withdraw(
                         conn,
                         "kind = 'tender' AND prospect_ref = $3 AND NOT (id = ANY($4::text[]))",

@@ -54,9 +54,10 @@ Row = tuple[object, ...]
 
 def leads_cte(first: int, gate: str = "TRUE") -> str:
     """The CTEs that upsert a batch of leads and queue their events (parameters numbered
-    from ``first``: the arrays of :func:`lead_params`). ``gate``: an SQL condition on the
-    input row (columns of ``_COLUMNS``), false to write nothing (another CTE of the same
-    statement decides). The caller selects from ``e`` (kind, event_type of each event)."""
+    from ``first``: the arrays of :func:`columns` of :func:`lead_rows`). ``gate``: an SQL
+    condition on the input row (columns of ``_COLUMNS``), false to write nothing (another
+    CTE of the same statement decides). The caller selects from ``e`` (kind, event_type of
+    each event)."""
     arrays = ", ".join(f"${first + i}::{_TYPES.get(name, 'text')}[]"
                        for i, name in enumerate(_COLUMNS))
     return f"""
@@ -101,27 +102,19 @@ queued AS (
 )"""
 
 
-def lead_rows(leads: Sequence[ScoredLead], headers: str | None = None) -> list[Row]:
-    """The input rows of :func:`leads_cte`, with the trace headers of the current context
-    (or ``headers``, JSON)."""
-    if headers is None:
-        headers = json.dumps(current_trace_headers())
+def lead_rows(leads: Sequence[ScoredLead]) -> list[Row]:
+    """The input rows of :func:`leads_cte`, with the trace headers of the current context."""
+    headers = json.dumps(current_trace_headers())
     return [(s.data["id"], s.data["structure_siret"], s.data["kind"], s.data["prospect_ref"],
              s.data["score"], s.fingerprint, json.dumps(s.data, ensure_ascii=False),
              s.activity_id, s.data["sector"], s.naf, s.department,
              s.data["counterpart_siret"], headers) for s in leads]
 
 
-def columns(rows: Sequence[Row], width: int) -> list[list[object]]:
-    """Rows as one array per column (the parameters of an ``unnest``)."""
+def columns(rows: Sequence[Row], width: int = len(_COLUMNS)) -> list[list[object]]:
+    """Rows as one array per column (the parameters of an ``unnest``; by default those of
+    :func:`leads_cte`)."""
     return list(map(list, zip(*rows, strict=True))) if rows else [[] for _ in range(width)]
-
-
-def lead_params(leads: Sequence[ScoredLead] | None = None, *, rows: Sequence[Row] = (),
-                ) -> list[list[object]]:
-    """The parameters of :func:`leads_cte`: one array per column, of ``leads`` (in the
-    current trace context) or of rows made by :func:`lead_rows`."""
-    return columns(lead_rows(leads) if leads is not None else rows, len(_COLUMNS))
 
 
 _SAVE = f"WITH {leads_cte(1)}\nSELECT kind, event_type FROM e"
@@ -131,7 +124,7 @@ async def save_leads(conn: asyncpg.Connection, leads: Sequence[ScoredLead]) -> C
     """Upsert the leads; returns how many events of each type were queued."""
     if not leads:
         return Counter()
-    return count_events(await conn.fetch(_SAVE, *lead_params(leads)))
+    return count_events(await conn.fetch(_SAVE, *columns(lead_rows(leads))))
 
 
 _WITHDRAW = f"""

@@ -39,15 +39,6 @@ def matches_from(value: Any) -> list[SectorMatch]:
                         evidence=tuple(m["evidence"])) for m in as_json(value)]
 
 
-async def save_open(conn: asyncpg.Connection, key: str, tender: Tender,
-                    matches: Sequence[SectorMatch], at: datetime, now: datetime,
-                    leads: Sequence[ScoredLead] = (),
-                    ) -> tuple[str, bool, int] | None:
-    """One tender (see :func:`save_many_open`); None when nothing changed."""
-    opened = OpenTender(key, tender, matches, at, lead_store.lead_rows(leads))
-    return (await save_many_open(conn, [opened], now)).get(key)
-
-
 @dataclass(frozen=True)
 class OpenTender:
     """A published or corrected tender to store, with its leads (already matched, each
@@ -103,10 +94,19 @@ async def save_many_open(conn: asyncpg.Connection, tenders: Sequence[OpenTender]
             for t in tenders]
     written = await conn.fetch(
         _SAVE_MANY_OPEN, *lead_store.columns(rows, len(_TENDER_COLUMNS)),
-        *lead_store.lead_params(rows=[row for t in tenders for row in t.lead_rows]))
+        *lead_store.columns([row for t in tenders for row in t.lead_rows]))
     lead_store.count_events([r for r in written if r["event_type"] is not None])
     return {r["idweb"]: (r["status"], r["inserted"], r["catalog_version"])
             for r in written if r["idweb"] is not None}
+
+
+async def save_open(conn: asyncpg.Connection, key: str, tender: Tender,
+                    matches: Sequence[SectorMatch], at: datetime, now: datetime,
+                    leads: Sequence[ScoredLead] = (),
+                    ) -> tuple[str, bool, int] | None:
+    """One tender (see :func:`save_many_open`); None when nothing changed."""
+    opened = OpenTender(key, tender, matches, at, lead_store.lead_rows(leads))
+    return (await save_many_open(conn, [opened], now)).get(key)
 
 
 def _status(tender: Tender, now: datetime) -> str:

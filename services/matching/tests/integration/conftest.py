@@ -57,8 +57,10 @@ class Producer:
 
     async def publish(self, payload: Contract, *, occurred_at: datetime | None = None,
                       producer: str | None = None,
-                      event_id: uuid.UUID | None = None) -> Envelope[Any]:
-        """``event_id``: an event published before, delivered again (a redelivery)."""
+                      event_id: uuid.UUID | None = None,
+                      headers: dict[str, str] | None = None) -> Envelope[Any]:
+        """``event_id``: an event published before, delivered again (a redelivery);
+        ``headers``: more message headers (a ``traceparent``, as a relay sets it)."""
         envelope = Envelope.wrap(payload, occurred_at=occurred_at, producer=producer,
                                  event_id=event_id)
         props = message_properties(event_id=str(envelope.id), event_type=envelope.type,
@@ -66,7 +68,8 @@ class Producer:
         await self._exchange.publish(
             aio_pika.Message(envelope.model_dump_json().encode(),
                              message_id=props["message_id"], type=props["message_type"],
-                             content_type=props["content_type"], headers=props["headers"],
+                             content_type=props["content_type"],
+                             headers={**props["headers"], **(headers or {})},
                              delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
             routing_key=envelope.routing_key, mandatory=True)
         return envelope
@@ -78,6 +81,8 @@ class LeadTap:
     def __init__(self, env: IsolatedEnv) -> None:
         self.env = env
         self.events: list[Envelope[Any]] = []
+        # The trace id of each event's message (its ``traceparent`` header), by event id.
+        self.trace_ids: dict[uuid.UUID, str] = {}
 
     async def __aenter__(self) -> LeadTap:
         self._connection = await aio_pika.connect_robust(self.env.amqp_url)
@@ -88,7 +93,10 @@ class LeadTap:
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             async with message.process():
-                self.events.append(parse_envelope(message.body))
+                envelope = parse_envelope(message.body)
+                parent = str((message.headers or {}).get("traceparent", "--"))
+                self.trace_ids[envelope.id] = parent.split("-")[1]
+                self.events.append(envelope)
 
         await queue.consume(on_message)
         return self

@@ -8,11 +8,8 @@ import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import aio_pika
 import pytest
 
-from chantiers_common.bus.messages import message_properties
-from chantiers_common.events import Envelope, parse_envelope
 from chantiers_common.events.prospects import TenderCancelled, TenderPublished, TenderUpdated
 from chantiers_common.events.structures import Area, AreaKind
 
@@ -138,54 +135,24 @@ async def test_a_tender_with_no_known_place_only_reaches_activities_serving_fran
 
 
 async def test_tenders_arriving_together_each_get_their_lead_in_their_own_trace(
-        module_env, producer, api, make):
+        producer, tap, api, make):
     """Tenders published at once are written together (one statement per batch); each
     lead event still carries the trace of the tender it came from, and the tender that
     comes twice in the burst (a correction) ends with one lead, updated."""
-    structure = await registered(producer, api, make)
+    siret = (await registered(producer, api, make)).siret
     tenders = [make.tender() for _ in range(40)]
     traces = {t.idweb: uuid.uuid4().hex for t in tenders}
-    seen: dict[str, list[tuple[str, str]]] = {}
-    connection = await aio_pika.connect(module_env.amqp_url)
-    async with connection:
-        channel = await connection.channel(publisher_confirms=True)
-        exchange = await channel.get_exchange("chantiers.events")
-        tap_channel = await connection.channel()
-        queue = await tap_channel.declare_queue(exclusive=True)
-        await queue.bind("chantiers.events", "matching.lead.*")
-
-        async def on_lead(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-            envelope = parse_envelope(message.body)
-            if envelope.data.lead.structure_siret == structure.siret:
-                parent = str((message.headers or {}).get("traceparent", ""))
-                seen.setdefault(envelope.data.lead.prospect_ref, []).append(
-                    (envelope.type, parent.split("-")[1] if parent else ""))
-
-        await queue.consume(on_lead, no_ack=True)
-        corrected = tenders[7].model_copy(update={"social_criteria": True})
-        events = [TenderPublished(tender=t) for t in tenders] + [TenderUpdated(tender=corrected)]
-        await asyncio.gather(*(
-            exchange.publish(traced_message(event, traces[event.tender.idweb]),
-                             routing_key=Envelope.wrap(event).routing_key, mandatory=True)
-            for event in events))
-        deadline = asyncio.get_running_loop().time() + 30
-        while sum(map(len, seen.values())) < len(tenders) + 1:
-            assert asyncio.get_running_loop().time() < deadline, seen
-            await asyncio.sleep(0.1)
-        await api.settle()
-    assert set(seen) == set(traces)
-    for idweb, got in seen.items():
-        assert {trace for _, trace in got} == {traces[idweb]}, (idweb, got)
-    assert [kind for kind, _ in seen[tenders[7].idweb]] == ["lead.scored", "lead.updated"]
-    assert all(len(got) == 1 for ref, got in seen.items() if ref != tenders[7].idweb)
-
-
-def traced_message(event: TenderPublished | TenderUpdated, trace_id: str) -> aio_pika.Message:
-    """The event as prospects' relay publishes it, in the trace ``trace_id``."""
-    envelope = Envelope.wrap(event)
-    props = message_properties(event_id=str(envelope.id), event_type=envelope.type,
-                               version=envelope.version)
-    headers = {**props["headers"], "traceparent": f"00-{trace_id}-{uuid.uuid4().hex[:16]}-01"}
-    return aio_pika.Message(envelope.model_dump_json().encode(), message_id=props["message_id"],
-                            type=props["message_type"], content_type=props["content_type"],
-                            headers=headers, delivery_mode=aio_pika.DeliveryMode.PERSISTENT)
+    corrected = tenders[7].model_copy(update={"social_criteria": True})
+    events = [TenderPublished(tender=t) for t in tenders] + [TenderUpdated(tender=corrected)]
+    await asyncio.gather(*(
+        producer.publish(event, headers={
+            "traceparent": f"00-{traces[event.tender.idweb]}-{uuid.uuid4().hex[:16]}-01"})
+        for event in events))
+    await tap.wait(lambda: sum(len(tap.about(t.idweb, siret)) for t in tenders) > len(tenders),
+                   what="a lead per tender and the update")
+    await api.settle()
+    for tender in tenders:
+        got = tap.about(tender.idweb, siret)
+        assert {tap.trace_ids[e.id] for e in got} == {traces[tender.idweb]}, got
+        expected = ["lead.scored", "lead.updated"] if tender is tenders[7] else ["lead.scored"]
+        assert [e.type for e in got] == expected

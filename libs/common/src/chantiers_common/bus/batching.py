@@ -11,11 +11,11 @@ If anything in a batch fails, the batch is rolled back and every event of it is 
 again on its own, so that only the one that fails is retried or dead-lettered. Each
 handler runs in its own message's trace context (the consumer span of that message).
 
-A handler may also take a run of its events at once (:class:`ManyHandler`, made by
-:func:`handles_many`): consecutive events of a batch for the same handler are then given
-to it together, so that it can write them with one statement instead of one round trip
-each. It still runs each event's own work in that event's trace context
-(:meth:`Delivered.active`); on its own (a retry), an event goes to the one-event handler.
+A handler may also take a run of its events at once (:class:`ManyHandler`):
+consecutive events of a batch for the same handler are then given to it together, so
+that it can write them with one statement instead of one round trip each. It still runs
+each event's own work in that event's trace context (:meth:`Delivered.active`); on its
+own (a retry), an event goes to the one-event handler.
 """
 
 from __future__ import annotations
@@ -65,10 +65,6 @@ class ManyHandler:
 
     async def __call__(self, session: AsyncSession, envelope: Envelope[Any]) -> None:
         await self.one(session, envelope)
-
-
-def handles_many(one: Handler, many: ManyHandle) -> ManyHandler:
-    return ManyHandler(one, many)
 
 
 @dataclass
