@@ -21,7 +21,7 @@ from opentelemetry import context as otel_context
 from prometheus_client import Histogram
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from chantiers_common.bus.batching import Delivered, ManyHandler
+from chantiers_common.bus.batching import Delivered, ManyHandler, shared_span
 from chantiers_common.bus.consumer import Handler
 from chantiers_common.events import Envelope
 from chantiers_common.events.prospects import Company, Tender
@@ -161,8 +161,8 @@ class Handlers:
                 given.append(tender_store.OpenTender(
                     key, tender, sectors, delivered.envelope.occurred_at,
                     lead_store.lead_rows(leads)))
-        # The statement's database span joins the first event's trace.
-        with run[0].active():
+        with shared_span(run, "matching store tenders and leads",
+                         {"db.system": "postgresql", "db.operation.name": "INSERT"}):
             saved = await tender_store.save_many_open(conn, given, moment)
         for opened, delivered in zip(given, run, strict=True):
             if opened.key not in saved:

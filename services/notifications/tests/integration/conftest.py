@@ -165,6 +165,14 @@ class Service:
                                str(envelope.id), envelope.type)
         return envelope
 
+    async def publish_handled(self, payload: Contract) -> Envelope[Any]:
+        """Publish and wait until the service has handled it. The consumer handles the
+        events it holds concurrently, so an event published next (a lead after a
+        contact's new address) may otherwise be decided first."""
+        envelope = await self.publish(payload)
+        await self.consumed(envelope.id)
+        return envelope
+
     async def publish_raw(self, body: bytes, routing_key: str, message_id: str,
                           event_type: str) -> None:
         if self._publisher is None:

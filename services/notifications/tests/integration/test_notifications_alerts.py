@@ -18,7 +18,7 @@ pytestmark = pytest.mark.stack
 async def test_a_strong_lead_is_alerted_once_even_if_redelivered_or_updated(
         start_service, new_contact, new_lead):
     async with start_service() as service:
-        await service.publish(ContactSubscribed(contact=new_contact("c-claire")))
+        await service.publish_handled(ContactSubscribed(contact=new_contact("c-claire")))
         now = datetime.now(UTC)
         strong = new_lead("lead-ov", now, score=91, title="Entretien des espaces verts – lot 2")
         first = await service.publish(LeadScored(lead=strong))
@@ -59,7 +59,7 @@ async def test_a_strong_lead_is_alerted_once_even_if_redelivered_or_updated(
 async def test_over_the_daily_cap_the_strong_leads_wait_for_the_digest(
         start_service, new_contact, new_lead):
     async with start_service(daily_alert_cap=2) as service:
-        await service.publish(ContactSubscribed(contact=new_contact("c-cap")))
+        await service.publish_handled(ContactSubscribed(contact=new_contact("c-cap")))
         now = datetime.now(UTC)
         for n in range(4):
             item = new_lead(f"lead-{n}", now, score=90 - n)
@@ -96,9 +96,9 @@ async def test_off_sends_nothing_and_filters_and_withdrawals_shape_the_digest(
     from chantiers_common.events.matching import LeadWithdrawn
 
     async with start_service() as service:
-        await service.publish(ContactSubscribed(contact=new_contact(
+        await service.publish_handled(ContactSubscribed(contact=new_contact(
             "c-off", alert_mode=AlertMode.OFF)))
-        await service.publish(ContactSubscribed(contact=new_contact(
+        await service.publish_handled(ContactSubscribed(contact=new_contact(
             "c-picky", alert_mode=AlertMode.DAILY, min_score=60, sectors=["espaces-verts"],
             lead_kinds=[LeadKind.TENDER])))
         now = datetime.now(UTC)

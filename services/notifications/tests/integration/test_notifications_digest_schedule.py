@@ -27,9 +27,9 @@ async def test_the_scheduler_sends_digests_at_their_slots_and_only_with_news(
         start_service, new_contact, new_lead, fake_clock):
     clock = fake_clock(MONDAY_10H)
     async with start_service(clock=clock) as service:
-        await service.publish(ContactSubscribed(contact=new_contact(
+        await service.publish_handled(ContactSubscribed(contact=new_contact(
             "c-daily", alert_mode=AlertMode.DAILY)))
-        await service.publish(ContactSubscribed(contact=new_contact(
+        await service.publish_handled(ContactSubscribed(contact=new_contact(
             "c-weekly", alert_mode=AlertMode.WEEKLY)))
         for name, score in (("espaces-verts-parc", 72), ("fauchage", 65)):
             last = await service.publish(LeadScored(lead=new_lead(name, clock(), score=score)))

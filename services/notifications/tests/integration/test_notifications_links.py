@@ -32,7 +32,7 @@ def unsubscribe_path(message) -> str:  # type: ignore[no-untyped-def]
 
 
 async def alerted(service, new_contact, new_lead, contact_id: str):  # type: ignore[no-untyped-def]
-    await service.publish(ContactSubscribed(contact=new_contact(contact_id)))
+    await service.publish_handled(ContactSubscribed(contact=new_contact(contact_id)))
     count = len(service.env.emails())
     await service.publish(LeadScored(lead=new_lead(
         f"lead-{contact_id}", datetime.now(UTC), score=92,
@@ -121,7 +121,7 @@ async def test_one_click_unsubscribe_takes_effect_at_once_and_is_published(
 
         # Nothing more is sent: no alert for a strong lead, no digest, and a late copy
         # of the old subscription (structures replaying it) does not bring them back.
-        await service.publish(ContactSubscribed(contact=new_contact("c-leaving")))
+        await service.publish_handled(ContactSubscribed(contact=new_contact("c-leaving")))
         last = await service.publish(LeadScored(lead=new_lead(
             "lead-after", datetime.now(UTC), score=97)))
         await service.consumed(last.id)

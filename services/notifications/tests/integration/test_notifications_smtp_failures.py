@@ -18,7 +18,7 @@ async def test_a_refused_address_is_reported_and_not_tried_until_it_changes(
         start_service, new_contact, new_lead):
     async with start_service() as service:
         now = datetime.now(UTC)
-        await service.publish(ContactSubscribed(contact=new_contact(
+        await service.publish_handled(ContactSubscribed(contact=new_contact(
             "c-bounce", email="claire@ancienne-adresse.invalid")))
         await service.publish(LeadScored(lead=new_lead("lead-a", now, score=90)))
 
@@ -37,16 +37,15 @@ async def test_a_refused_address_is_reported_and_not_tried_until_it_changes(
         assert service.env.emails() == []
 
         # The same address again (preferences changed) is still refused here…
-        same = await service.publish(ContactSubscribed(contact=new_contact(
+        await service.publish_handled(ContactSubscribed(contact=new_contact(
             "c-bounce", email="claire@ancienne-adresse.invalid", min_score=40)))
-        await service.consumed(same.id)
         third = await service.publish(LeadScored(lead=new_lead("lead-c", now, score=92)))
         await service.consumed(third.id)
         await service.settle(1.0)
         assert len(await service.sql("SELECT key FROM deliveries")) == 1
 
         # …a new address is tried at once.
-        await service.publish(ContactSubscribed(contact=new_contact(
+        await service.publish_handled(ContactSubscribed(contact=new_contact(
             "c-bounce", email="claire@nouvelle-adresse.fr")))
         await service.publish(LeadScored(lead=new_lead("lead-d", now, score=93)))
         [message] = await service.wait_emails(1)
@@ -63,7 +62,7 @@ async def test_a_server_down_for_a_while_gets_the_email_once_it_is_back(
         sink.terminate()
         sink.wait(10)
 
-        await service.publish(ContactSubscribed(contact=new_contact("c-patient")))
+        await service.publish_handled(ContactSubscribed(contact=new_contact("c-patient")))
         await service.publish(LeadScored(lead=new_lead("lead-wait", datetime.now(UTC),
                                                        score=90)))
 

@@ -141,7 +141,7 @@ async def test_matching_public_events_are_delivered_signed_and_contacts_never(
         try:
             await subscribe(service, other.url, "notifications.alert.*")
             now = datetime.now(UTC)
-            await service.publish(ContactSubscribed(contact=new_contact("c-hook")))
+            await service.publish_handled(ContactSubscribed(contact=new_contact("c-hook")))
             scored = await service.publish(LeadScored(lead=new_lead("lead-h", now, score=88)))
             updated = await service.publish(LeadUpdated(lead=new_lead(
                 "lead-h", now, score=90, version=2)))

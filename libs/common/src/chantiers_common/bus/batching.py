@@ -15,18 +15,21 @@ A handler may also take a run of its events at once (:class:`ManyHandler`):
 consecutive events of a batch for the same handler are then given to it together, so
 that it can write them with one statement instead of one round trip each. It still runs
 each event's own work in that event's trace context (:meth:`Delivered.active`); on its
-own (a retry), an event goes to the one-event handler.
+own (a retry), an event goes to the one-event handler. Work done once for the whole run
+(one statement) is shown in every event's trace by :func:`shared_span`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from opentelemetry import context as otel_context
+from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .. import inbox
@@ -51,6 +54,34 @@ class Delivered:
             yield
         finally:
             otel_context.detach(token)
+
+
+@contextlib.contextmanager
+def shared_span(run: Sequence[Delivered], name: str, attributes: dict[str, Any],
+                tracer: trace.Tracer | None = None) -> Iterator[None]:
+    """A span for work done once for a whole run (one statement for all its events).
+
+    A span can have one parent only: the work runs in a span of the first event's trace
+    (which also holds the spans the work makes, e.g. asyncpg's), and each other event's
+    trace gets a span with the same times, linked to it. An operator following any one
+    event sees the shared write, how long it took and for how many events. On failure
+    only the first trace shows it: the events are then handled again, each on its own.
+    """
+    if len(run) == 1:  # nothing shared: the work's own spans are in the event's trace
+        with run[0].active():
+            yield
+        return
+    tracer = tracer or trace.get_tracer(__name__)
+    attributes = {**attributes, "batch.size": len(run)}
+    start = time.time_ns()
+    with run[0].active(), tracer.start_as_current_span(name, attributes=attributes,
+                                                       start_time=start) as span:
+        yield
+    end = getattr(span, "end_time", None) or time.time_ns()  # None when not recording
+    link = trace.Link(span.get_span_context())
+    for delivered in run[1:]:
+        tracer.start_span(name, context=delivered.context, attributes=attributes,
+                          links=[link], start_time=start).end(end_time=end)
 
 
 ManyHandle = Callable[[AsyncSession, Sequence[Delivered]], Awaitable[None]]
