@@ -93,8 +93,10 @@ async def list_leads(
 async def read_lead(ctx: Ctx, caller: Caller, lead_id: str) -> LeadOut:
     """One lead with its full score breakdown (components, points, reasons). Another
     structure's lead is answered as if it did not exist (404, not 403)."""
-    async with ctx.sessions() as session:
-        found = await get_lead(session, lead_id)
+    found = None
+    if "\x00" not in lead_id:  # PostgreSQL text cannot hold it: no lead has it
+        async with ctx.sessions() as session:
+            found = await get_lead(session, lead_id)
     if found is None or not caller.may_read(found[0].structure_siret):
         raise problem(404, "lead_id", "lead.not_found", f"aucune piste {lead_id}")
     return LeadOut(lead=found[0], status=found[1])  # type: ignore[arg-type]

@@ -65,5 +65,7 @@ async def test_leads_are_filtered_paginated_and_best_first(producer, tap, api, m
     assert sum(c["max_points"] for c in detail["lead"]["components"]) > 0
 
     assert (await api.get("/leads/00000000-0000-0000-0000-000000000000")).status_code == 404
+    # A NUL character cannot be in PostgreSQL text: not found, not a database error.
+    assert (await api.get("/leads/lead%00")).status_code == 404
     assert (await api.get("/leads", siret="123")).status_code == 422
     assert (await api.get("/leads", kind="other")).status_code == 422

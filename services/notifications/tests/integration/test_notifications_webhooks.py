@@ -111,6 +111,9 @@ async def test_subscriptions_are_for_operators_and_checked(start_service, receiv
             ({"pattern": "structures.contact.*"}, "never sent"),
             ({"url": "ftp://example.org/x"}, "not an http(s) URL"),
             ({"secret": "short"}, "at least 16"),
+            # PostgreSQL text cannot hold NUL: refused, not a 500 at the insert.
+            ({"description": "Bailleur\x00"}, "NUL character"),
+            ({"secret": "s" * 20 + "\x00"}, "NUL character"),
         ):
             response = await http.post("/subscriptions", json=body | bad, headers=ADMIN)
             assert response.status_code == 422, bad

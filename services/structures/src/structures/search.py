@@ -90,6 +90,10 @@ def search_filter(*, department: str | None = None, kind: str | None = None,
                                      "« radius_km » demande un point « near » (lat,lon)"))
         radius_km = collect(check_radius, radius_km, "radius_km")
     text = q.strip() if q else None
+    if text and "\x00" in text:
+        # PostgreSQL text cannot hold it: refused here rather than a 500 from the database.
+        errors.append(FieldError("q", "q.nul_character",
+                                 "caractère NUL (U+0000) interdit dans la recherche"))
     if errors:
         raise ValidationFailed(errors)
     return SearchFilter(department=department, kind=kind, sector=sector, text=text or None,

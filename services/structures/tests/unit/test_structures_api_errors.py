@@ -1,6 +1,10 @@
 """Request-shape errors answer in the API's one error shape, in French, naming the field."""
 
+import pytest
+from pydantic import ValidationError
+
 from structures.api.errors import _field, _from_pydantic
+from structures.api.models import ContactIn, StructureIn
 
 
 def test_fields_are_dotted_paths_without_the_location_prefix():
@@ -20,3 +24,18 @@ def test_known_errors_are_translated_and_others_kept():
                            "msg": "Field required"})["message"] == "champ obligatoire"
     assert _from_pydantic({"type": "something_new", "loc": ("query", "x"),
                            "msg": "Odd input"})["message"] == "Odd input"
+
+
+def test_a_nul_character_anywhere_in_a_request_is_refused_by_name():
+    """PostgreSQL text cannot hold NUL: a 422 naming the field, not a 500 at the write."""
+    for model, body, field in (
+            (StructureIn, {"siret": "80746931700018", "kind": "ACI", "name": "Atelier\x00"},
+             "name"),
+            (ContactIn, {"name": "Claire", "email": "claire@example.fr",
+                         "sectors": ["espaces-verts", "\x00"]}, "sectors")):
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate(body)
+        [error] = [_from_pydantic(e) for e in caught.value.errors()]
+        assert error == {"field": field, "code": "request.value_error",
+                         "message": "caractère NUL (U+0000) interdit"}
+    StructureIn.model_validate({"siret": "80746931700018", "kind": "ACI", "name": "Atelier"})

@@ -35,6 +35,8 @@ def test_filters():
     assert codes(department="00", kind="SA", sector="nope") == {
         ("department", "department.unknown"), ("kind", "kind.unknown"),
         ("sector", "sector.unknown")}
+    # PostgreSQL text cannot hold NUL (found by the API fuzzer as a 500).
+    assert codes(q="Cocagne\x00") == {("q", "q.nul_character")}
 
 
 def test_text_is_folded_as_unaccent_lower_does():

@@ -46,6 +46,14 @@ class SubscriptionIn(BaseModel):
                                     "(at least 16 characters); never shown again")
     description: str | None = None
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        # PostgreSQL text cannot hold a NUL character: a 422 naming the field, not a 500.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("NUL character (U+0000) not allowed")
+        return value
+
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:

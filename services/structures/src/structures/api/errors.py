@@ -98,6 +98,8 @@ _MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "datetime_from_date_parsing": lambda c: "date et heure ISO 8601 attendues",
     "datetime_type": lambda c: "date et heure ISO 8601 attendues",
     "json_invalid": lambda c: "corps de requête JSON illisible",
+    # Our own validators' messages are French already (without pydantic's prefix).
+    "value_error": lambda c: str(c["error"]),
 }
 
 
