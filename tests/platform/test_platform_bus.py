@@ -209,6 +209,34 @@ async def test_the_outbox_relay_keeps_the_writer_trace(isolated_env):
     assert traces == [writer_trace]
 
 
+async def test_events_of_one_trace_are_published_under_one_span(isolated_env):
+    """A tender's lead events (one trace, one routing key) are relayed under one publish
+    span: their consumers are its children; another trace's event gets its own span."""
+    seen_by: dict[str, tuple[str, str]] = {}
+
+    async def remember(session: Any, envelope: Envelope[Any]) -> None:
+        span = trace.get_current_span()  # the consumer's span, child of the publish span
+        seen_by[envelope.data.structure.siret] = (
+            format(span.get_span_context().trace_id, "032x"),
+            format(span.parent.span_id, "016x"))  # type: ignore[attr-defined]
+        await record(session, envelope)
+
+    async with start_probe(isolated_env, remember) as probe:
+        tracer = trace.get_tracer("test")
+        async with probe.ctx.sessions.begin() as session:
+            with tracer.start_as_current_span("writer"):
+                for n in range(1, 4):
+                    await outbox.add(session, structure_event(f"{n:014d}"))
+            with tracer.start_as_current_span("other writer"):
+                await outbox.add(session, structure_event(f"{9:014d}"))
+        await probe.wait_seen(4)
+    together = {seen_by[f"{n:014d}"] for n in range(1, 4)}
+    assert len(together) == 1, seen_by  # one trace, one publish span
+    [(trace_id, publish_span)] = together
+    other_trace, other_publish = seen_by[f"{9:014d}"]
+    assert other_trace != trace_id and other_publish != publish_span
+
+
 async def test_one_failing_event_in_a_batch_does_not_hold_the_others(isolated_env):
     """Events arriving together share a transaction; when one fails, the batch is rolled
     back and each is handled again on its own: only the failing one is retried."""

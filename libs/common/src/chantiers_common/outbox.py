@@ -136,7 +136,7 @@ class OutboxRelay:
                 ).all()
                 if not rows:
                     return 0
-                await asyncio.gather(*(self._publish(row) for row in rows))
+                await asyncio.gather(*(self._publish(group) for group in _by_trace(rows)))
                 await conn.execute(
                     update(_outbox)
                     .where(_outbox.c.seq.in_([row.seq for row in rows]))
@@ -144,26 +144,34 @@ class OutboxRelay:
                 )
         return len(rows)
 
-    async def _publish(self, row: Any) -> None:
-        # The writer's trace context travels with the event: the consumer's spans belong
-        # to the trace of whatever wrote it. A publish span is recorded only for sampled
-        # traces (it costs more than the publish itself).
-        stored = dict(row.headers or {})
-        parent = propagate.extract(stored)
-        headers = stored
+    async def _publish(self, rows: Sequence[Any]) -> None:
+        """Rows of one trace and routing key (a tender's leads): one publish span for them.
+
+        The writer's trace context travels with the events: the consumers' spans belong to
+        the trace of whatever wrote them. The span is recorded only for sampled traces, and
+        once per group rather than per message: it cost more than the publish itself, and
+        a tender's three lead events are one step of its trace.
+        """
+        first = rows[0]
+        parent = propagate.extract(dict(first.headers or {}))
         if trace.get_current_span(parent).get_span_context().trace_flags.sampled:
+            attributes: dict[str, Any] = {"messaging.system": "rabbitmq",
+                                          "messaging.destination.name": first.routing_key}
+            if len(rows) == 1:
+                attributes["messaging.message.id"] = str(first.event_id)
+            else:
+                attributes["messaging.batch.message_count"] = len(rows)
             with _tracer.start_as_current_span(
-                f"{row.routing_key} publish", context=parent, kind=trace.SpanKind.PRODUCER,
-                attributes={"messaging.system": "rabbitmq",
-                            "messaging.destination.name": row.routing_key,
-                            "messaging.message.id": str(row.event_id)},
+                f"{first.routing_key} publish", context=parent, kind=trace.SpanKind.PRODUCER,
+                attributes=attributes,
             ):
                 headers = {}
                 propagate.inject(headers)
-                await self._send(row, headers)
+                await asyncio.gather(*(self._send(row, headers) for row in rows))
         else:
-            await self._send(row, headers)
-        PUBLISHED.labels(row.event_type).inc()
+            await asyncio.gather(*(self._send(row, dict(row.headers or {})) for row in rows))
+        for row in rows:
+            PUBLISHED.labels(row.event_type).inc()
 
     async def _send(self, row: Any, headers: dict[str, str]) -> None:
         await self._publisher.publish_raw(
@@ -222,3 +230,12 @@ class OutboxRelay:
 
     def wake(self) -> None:
         self._wake.set()
+
+
+def _by_trace(rows: Sequence[Any]) -> list[list[Any]]:
+    """Rows grouped by trace context and routing key, in the order of their first row."""
+    groups: dict[tuple[str | None, str], list[Any]] = {}
+    for row in rows:
+        parent = (row.headers or {}).get("traceparent")
+        groups.setdefault((parent, row.routing_key), []).append(row)
+    return list(groups.values())
