@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from chantiers_common.events.matching import Lead
-from chantiers_common.http_problems import ErrorOut, problem
+from chantiers_common.http_problems import ErrorOut, has_nul, problem
 from chantiers_common.paging import Offset
 
 from .access import OtherStructure, leads_scope
@@ -94,7 +94,7 @@ async def read_lead(ctx: Ctx, caller: Caller, lead_id: str) -> LeadOut:
     """One lead with its full score breakdown (components, points, reasons). Another
     structure's lead is answered as if it did not exist (404, not 403)."""
     found = None
-    if "\x00" not in lead_id:  # PostgreSQL text cannot hold it: no lead has it
+    if not has_nul(lead_id):  # no lead id has one
         async with ctx.sessions() as session:
             found = await get_lead(session, lead_id)
     if found is None or not caller.may_read(found[0].structure_siret):

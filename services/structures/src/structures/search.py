@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from chantiers_common.events.common_types import GeoPoint
+from chantiers_common.http_problems import has_nul
 
 from .reference import SectorTaxonomy, Territories
 from .siae_file import KNOWN_KINDS
@@ -90,8 +91,7 @@ def search_filter(*, department: str | None = None, kind: str | None = None,
                                      "« radius_km » demande un point « near » (lat,lon)"))
         radius_km = collect(check_radius, radius_km, "radius_km")
     text = q.strip() if q else None
-    if text and "\x00" in text:
-        # PostgreSQL text cannot hold it: refused here rather than a 500 from the database.
+    if has_nul(text):
         errors.append(FieldError("q", "q.nul_character",
                                  "caractère NUL (U+0000) interdit dans la recherche"))
     if errors:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_validator
 
+from chantiers_common.http_problems import has_nul
 from chantiers_common.service import ServiceContext, service_context
 
 from . import store
@@ -49,8 +50,7 @@ class SubscriptionIn(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul(cls, value: object) -> object:
-        # PostgreSQL text cannot hold a NUL character: a 422 naming the field, not a 500.
-        if isinstance(value, str) and "\x00" in value:
+        if has_nul(value):
             raise ValueError("NUL character (U+0000) not allowed")
         return value
 

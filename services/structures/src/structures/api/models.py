@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chantiers_common.events.common_types import AlertMode, GeoPoint, LeadKind, ServiceType
 from chantiers_common.events.structures import Activity, AreaKind, Contact, Structure
+from chantiers_common.http_problems import has_nul
 
 
 class Request(BaseModel):
@@ -22,20 +23,9 @@ class Request(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_nul(cls, value: Any) -> Any:
-        # PostgreSQL text cannot hold a NUL character: a 422 naming the field, not a 500.
-        if _has_nul(value):
+        if has_nul(value):
             raise ValueError("caractère NUL (U+0000) interdit")
         return value
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 # --- Structures ----------------------------------------------------------------------------
